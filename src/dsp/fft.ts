@@ -1,0 +1,99 @@
+/**
+ * Real FFT behind a small plan interface, so a faster backend (e.g. a SIMD WebAssembly FFT) can plug in
+ * without touching any metric. The default backend is fft.js, which runs everywhere, worklets included.
+ *
+ * Layout of a spectrum buffer: interleaved complex bins 0..N/2, i.e. `out[2k] = Re X[k]`,
+ * `out[2k+1] = Im X[k]`, length N + 2. X[k] = sum_n x[n] exp(-2πi kn/N) (no scaling).
+ */
+import FFT from 'fft.js';
+import { earshotError } from '../errors.js';
+
+export interface RealFftPlan {
+  readonly size: number;
+  /** Forward transform of `input` (length N) into `out` (length ≥ N + 2). Allocates nothing. */
+  forward(input: Float64Array, out: Float64Array): void;
+  /**
+   * Inverse of `forward`: from bins 0..N/2 in `spectrum` (length ≥ N + 2) to `out` (length N),
+   * scaled by 1/N so that inverse(forward(x)) = x. Allocates nothing.
+   */
+  inverse(spectrum: Float64Array, out: Float64Array): void;
+}
+
+export type RealFftFactory = (size: number) => RealFftPlan;
+
+function assertPowerOfTwo(size: number): void {
+  if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) {
+    throw earshotError('ERR_INVALID_ARGUMENT', `FFT size must be a power of two ≥ 4, got ${size}`);
+  }
+}
+
+/** fft.js backend. One instance and its working buffers per plan. */
+export class FftJsPlan implements RealFftPlan {
+  readonly size: number;
+  private readonly fft: FFT;
+  private readonly work: Float64Array; // complex, length 2N
+  private readonly complexIn: Float64Array; // complex, length 2N
+
+  constructor(size: number) {
+    assertPowerOfTwo(size);
+    this.size = size;
+    this.fft = new FFT(size);
+    this.work = new Float64Array(2 * size);
+    this.complexIn = new Float64Array(2 * size);
+  }
+
+  forward(input: Float64Array, out: Float64Array): void {
+    const n = this.size;
+    // realTransform fills only bins 0..N/2 of its 2N-long output; the rest is scratch.
+    this.fft.realTransform(this.work, input);
+    out.set(this.work.subarray(0, n + 2));
+  }
+
+  inverse(spectrum: Float64Array, out: Float64Array): void {
+    const n = this.size;
+    const c = this.complexIn;
+    c[0] = spectrum[0];
+    c[1] = 0;
+    for (let k = 1; k < n / 2; k++) {
+      const re = spectrum[2 * k];
+      const im = spectrum[2 * k + 1];
+      c[2 * k] = re;
+      c[2 * k + 1] = im;
+      c[2 * (n - k)] = re;
+      c[2 * (n - k) + 1] = -im;
+    }
+    c[n] = spectrum[n];
+    c[n + 1] = 0;
+    // inverseTransform already divides by N.
+    this.fft.inverseTransform(this.work, c);
+    for (let i = 0; i < n; i++) out[i] = this.work[2 * i];
+  }
+}
+
+let factory: RealFftFactory = (size) => new FftJsPlan(size);
+const cache = new Map<number, RealFftPlan>();
+
+/**
+ * A shared plan for `size`. Plans keep working buffers, so a shared plan must not be used
+ * re-entrantly (it is not: everything here is synchronous, one call at a time).
+ */
+export function realFftPlan(size: number): RealFftPlan {
+  let plan = cache.get(size);
+  if (!plan) {
+    plan = factory(size);
+    cache.set(size, plan);
+  }
+  return plan;
+}
+
+/** Switch the backend used by `realFftPlan` (drops cached plans). */
+export function setRealFftFactory(f: RealFftFactory): void {
+  factory = f;
+  cache.clear();
+}
+
+export function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
