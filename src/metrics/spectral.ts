@@ -1,0 +1,117 @@
+/**
+ * Spectral distances between ref and deg, frame by frame, on ~32 ms periodic-Hann frames with 50 %
+ * overlap (FFT size N = 2^round(log2(0.032·fs)): 256 at 8 kHz, 512 at 16 kHz, 2048 at 48 kHz):
+ * - log-spectral distance (dB, lower is better): per frame
+ *   sqrt( mean over bins 0..N/2 of (10·log10 P_ref − 10·log10 P_deg)² ), power spectra normalised to
+ *   dBFS and floored at LSD_FLOOR_DB so digital silence stays finite; mean over frames.
+ * - cosine similarity of magnitude spectra (higher is better, 0..1): per frame ⟨|R|, |D|⟩ / (‖R‖·‖D‖),
+ *   mean over frames where both are non-zero (a silent frame has no direction).
+ * Both are means of per-frame values, with the standard error over frames as uncertainty.
+ * There is no single reference implementation of either; the definitions are documented in
+ * docs/metrics.md and pinned by tests on signals with known answers.
+ */
+import { FrameBuffer } from '../dsp/frame-buffer.js';
+import { SpectrumPlan } from '../dsp/stft.js';
+import { hannPeriodic } from '../dsp/window.js';
+import { RunningStats } from './running-stats.js';
+import { type MetricAccumulator, type MetricValue, type SignalBlock, nullValue, value } from './types.js';
+
+export const SPECTRAL_FRAME_SEC = 0.032;
+/** Power floor in dB re full scale: below any 24-bit signal, so only digital silence reaches it. */
+export const LSD_FLOOR_DB = -120;
+
+export function spectralFftSize(sampleRate: number): number {
+  return 2 ** Math.round(Math.log2(SPECTRAL_FRAME_SEC * sampleRate));
+}
+
+export interface SpectralResult {
+  lsd: MetricValue & { uncertainty: number | null };
+  cosine: MetricValue & { uncertainty: number | null };
+}
+
+/** Log-spectral distance of one frame from its two power spectra (pure kernel), in dB. */
+export function frameLogSpectralDistance(pRef: Float64Array, pDeg: Float64Array, floorPower: number): number {
+  let acc = 0;
+  for (let k = 0; k < pRef.length; k++) {
+    const d = 10 * Math.log10(Math.max(pRef[k], floorPower) / Math.max(pDeg[k], floorPower));
+    acc += d * d;
+  }
+  return Math.sqrt(acc / pRef.length);
+}
+
+/** Cosine similarity of two magnitude spectra, or NaN if either is all zero (caller skips it). */
+export function frameCosine(mRef: Float64Array, mDeg: Float64Array): number {
+  let rr = 0;
+  let dd = 0;
+  let rd = 0;
+  for (let k = 0; k < mRef.length; k++) {
+    rr += mRef[k] * mRef[k];
+    dd += mDeg[k] * mDeg[k];
+    rd += mRef[k] * mDeg[k];
+  }
+  return rr > 0 && dd > 0 ? rd / Math.sqrt(rr * dd) : NaN;
+}
+
+/** LSD and spectral cosine from one shared STFT of each stream. */
+export class SpectralAccumulator implements MetricAccumulator<SignalBlock, SpectralResult> {
+  readonly fftSize: number;
+  private readonly plan: SpectrumPlan;
+  private readonly framer: FrameBuffer;
+  private readonly pRef: Float64Array;
+  private readonly pDeg: Float64Array;
+  private readonly floorPower: number;
+  private readonly lsd = new RunningStats();
+  private readonly cosine = new RunningStats();
+  private readonly inputs: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+
+  constructor(sampleRate: number) {
+    const n = spectralFftSize(sampleRate);
+    this.fftSize = n;
+    const window = hannPeriodic(n);
+    this.plan = new SpectrumPlan(n, window);
+    this.pRef = new Float64Array(n / 2 + 1);
+    this.pDeg = new Float64Array(n / 2 + 1);
+    // A full-scale sine gives |X|² ≈ (Σw / 2)²; the floor is LSD_FLOOR_DB below that.
+    let sumW = 0;
+    for (const w of window) sumW += w;
+    this.floorPower = (sumW / 2) ** 2 * 10 ** (LSD_FLOOR_DB / 10);
+    this.framer = new FrameBuffer(n, n / 2, 2, (f) => this.onFrame(f[0], f[1]));
+  }
+
+  private onFrame(ref: Float64Array, deg: Float64Array): void {
+    this.plan.power(ref, this.pRef);
+    this.plan.power(deg, this.pDeg);
+    this.lsd.add(frameLogSpectralDistance(this.pRef, this.pDeg, this.floorPower));
+    for (let k = 0; k < this.pRef.length; k++) {
+      this.pRef[k] = Math.sqrt(this.pRef[k]);
+      this.pDeg[k] = Math.sqrt(this.pDeg[k]);
+    }
+    const c = frameCosine(this.pRef, this.pDeg);
+    if (!Number.isNaN(c)) this.cosine.add(c);
+  }
+
+  update({ ref, deg }: SignalBlock): void {
+    this.inputs[0] = ref;
+    this.inputs[1] = deg;
+    this.framer.push(this.inputs);
+  }
+
+  compute(): SpectralResult {
+    const short = `signal shorter than one ${this.fftSize}-sample frame`;
+    const lsd =
+      this.lsd.count === 0
+        ? { ...nullValue(short), uncertainty: null }
+        : { ...value(this.lsd.mean), uncertainty: this.lsd.standardError() };
+    const cosine =
+      this.cosine.count > 0
+        ? { ...value(this.cosine.mean), uncertainty: this.cosine.standardError() }
+        : { ...nullValue(this.lsd.count === 0 ? short : 'no frame where both signals are non-silent'), uncertainty: null };
+    return { lsd, cosine };
+  }
+
+  reset(): void {
+    this.framer.reset();
+    this.lsd.reset();
+    this.cosine.reset();
+  }
+}
