@@ -52,3 +52,22 @@ export interface LiveSession {
   /** Emits once, when the stream ends. */
   readonly summary$: Observable<SummaryRecord>;
 }
+
+/** A live session fed by a source (file player, ingest connection, Web Audio capture). */
+export interface LiveEngineSession extends LiveSession {
+  /** Feed captured blocks (not yet delay-compensated) in stream order; t0 must be continuous. */
+  push(block: import('../stream/types.js').StreamBlock): void;
+  /** No more input: flush, emit the summary, complete the observables. */
+  end(): void;
+}
+
+export interface LiveEngineOptions {
+  id: string;
+  sampleRate: number;
+  /** A noisy stream accompanies ref and deg (wSDR, noise attenuation). */
+  withNoisy: boolean;
+  /** Metric samples per second of stream time (default 10). */
+  reportRateHz?: number;
+}
+
+export type LiveEngineFactory = (options: LiveEngineOptions) => LiveEngineSession;
