@@ -88,7 +88,11 @@ export class GccPhat {
     const c = this.cross;
     const white = this.specDeg; // reuse as scratch
     let maxMag = 0;
-    for (let k = 0; k <= n / 2; k++) maxMag = Math.max(maxMag, Math.hypot(c[2 * k], c[2 * k + 1]));
+    for (let k = 0; k <= n / 2; k++) {
+      const m2 = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+      if (m2 > maxMag) maxMag = m2;
+    }
+    maxMag = Math.sqrt(maxMag);
     if (!(maxMag > 0)) return null;
     // Bins far below the strongest (digital silence, band-limited regions) carry only rounding noise:
     // whitening would amplify it to full weight, so they are left out.
@@ -97,7 +101,7 @@ export class GccPhat {
     for (let k = 0; k <= n / 2; k++) {
       const re = c[2 * k];
       const im = c[2 * k + 1];
-      const mag = Math.hypot(re, im);
+      const mag = Math.sqrt(re * re + im * im);
       if (mag > floor) {
         // DC and Nyquist count once in the real inverse transform, the others twice.
         white[2 * k] = re / mag;

@@ -40,12 +40,16 @@ export class SegSnrAccumulator implements MetricAccumulator {
   private readonly stats = new RunningStats();
   private pending: number | null = null; // newest frame value, dropped if it turns out to be last
 
-  constructor(sampleRate: number) {
+  /** `onFrame` sees each frame's value as it is counted (the live engine's windows use it). */
+  constructor(sampleRate: number, private readonly onFrame?: (snrDb: number) => void) {
     this.frameLength = Math.round(SEGSNR_FRAME_SEC * sampleRate);
     this.hop = Math.floor((1 - SEGSNR_OVERLAP) * SEGSNR_FRAME_SEC * sampleRate);
     this.window = hanningMatlab(this.frameLength);
     this.framer = new FrameBuffer(this.frameLength, this.hop, 2, (f) => {
-      if (this.pending !== null) this.stats.add(this.pending);
+      if (this.pending !== null) {
+        this.stats.add(this.pending);
+        this.onFrame?.(this.pending);
+      }
       this.pending = segmentSnrDb(f[0], f[1], this.window);
     });
   }

@@ -51,6 +51,16 @@ export class SiSdrAccumulator implements MetricAccumulator {
     return ratioDb(target, residual);
   }
 
+  /** Add another accumulator's sums (a window is the merge of its hops). */
+  merge(o: SiSdrAccumulator): void {
+    this.n += o.n;
+    this.sumR += o.sumR;
+    this.sumD += o.sumD;
+    this.sumRR += o.sumRR;
+    this.sumDD += o.sumDD;
+    this.sumRD += o.sumRD;
+  }
+
   reset(): void {
     this.n = this.sumR = this.sumD = this.sumRR = this.sumDD = this.sumRD = 0;
   }

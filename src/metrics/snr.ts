@@ -36,6 +36,18 @@ export class SnrAccumulator implements MetricAccumulator {
     return value(this.errorEnergy / this.samples);
   }
 
+  /** Samples fed since reset. */
+  get sampleCount(): number {
+    return this.samples;
+  }
+
+  /** Add another accumulator's sums (a window is the merge of its hops). */
+  merge(other: SnrAccumulator): void {
+    this.refEnergy += other.refEnergy;
+    this.errorEnergy += other.errorEnergy;
+    this.samples += other.samples;
+  }
+
   reset(): void {
     this.refEnergy = 0;
     this.errorEnergy = 0;

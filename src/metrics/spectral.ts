@@ -17,8 +17,12 @@ import { RunningStats } from './running-stats.js';
 import { type MetricAccumulator, type MetricValue, type SignalBlock, nullValue, value } from './types.js';
 
 export const SPECTRAL_FRAME_SEC = 0.032;
-/** Power floor in dB re full scale: below any 24-bit signal, so only digital silence reaches it. */
-export const LSD_FLOOR_DB = -120;
+/**
+ * Power floor per bin in dB re a full-scale sine. Without a floor, digital silence in ref against the
+ * faint noise of deg would dominate the mean with 100+ dB frame distances; −80 dBFS is at the edge
+ * of audibility at normal playback levels, so differences below it are not counted.
+ */
+export const LSD_FLOOR_DB = -80;
 
 export function spectralFftSize(sampleRate: number): number {
   return 2 ** Math.round(Math.log2(SPECTRAL_FRAME_SEC * sampleRate));
@@ -64,7 +68,8 @@ export class SpectralAccumulator implements MetricAccumulator<SignalBlock, Spect
   private readonly cosine = new RunningStats();
   private readonly inputs: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
 
-  constructor(sampleRate: number) {
+  /** `frameSink` sees each frame's LSD and cosine (NaN where a frame is silent) for the live windows. */
+  constructor(sampleRate: number, private readonly frameSink?: (lsd: number, cosine: number) => void) {
     const n = spectralFftSize(sampleRate);
     this.fftSize = n;
     const window = hannPeriodic(n);
@@ -81,13 +86,15 @@ export class SpectralAccumulator implements MetricAccumulator<SignalBlock, Spect
   private onFrame(ref: Float64Array, deg: Float64Array): void {
     this.plan.power(ref, this.pRef);
     this.plan.power(deg, this.pDeg);
-    this.lsd.add(frameLogSpectralDistance(this.pRef, this.pDeg, this.floorPower));
+    const lsd = frameLogSpectralDistance(this.pRef, this.pDeg, this.floorPower);
+    this.lsd.add(lsd);
     for (let k = 0; k < this.pRef.length; k++) {
       this.pRef[k] = Math.sqrt(this.pRef[k]);
       this.pDeg[k] = Math.sqrt(this.pDeg[k]);
     }
     const c = frameCosine(this.pRef, this.pDeg);
     if (!Number.isNaN(c)) this.cosine.add(c);
+    this.frameSink?.(lsd, c);
   }
 
   update({ ref, deg }: SignalBlock): void {

@@ -53,6 +53,18 @@ export class WsdrAccumulator implements MetricAccumulator {
     return value(a * mSdrClean + (1 - a) * mSdrNoise);
   }
 
+  /** Add another accumulator's sums (a window is the merge of its hops). */
+  merge(o: WsdrAccumulator): void {
+    this.ss += o.ss;
+    this.dd += o.dd;
+    this.sd += o.sd;
+    this.nn += o.nn;
+    this.mm += o.mm;
+    this.nm += o.nm;
+    this.samples += o.samples;
+    this.missingNoisy ||= o.missingNoisy;
+  }
+
   reset(): void {
     this.ss = this.dd = this.sd = this.nn = this.mm = this.nm = 0;
     this.samples = 0;

@@ -37,3 +37,26 @@ describe('real FFT plan', () => {
     expect(() => new FftJsPlan(100)).toThrow('FFT size must be a power of two ≥ 4, got 100');
   });
 });
+
+describe('optional PFFFT backend', async () => {
+  const { loadPffftFactory } = await import('../../src/dsp/fft-pffft.js');
+  let factory: Awaited<ReturnType<typeof loadPffftFactory>> | undefined;
+  try {
+    factory = await loadPffftFactory();
+  } catch {
+    factory = undefined; // optional dependency not installed: nothing to check
+  }
+  it.runIf(factory !== undefined).each([32, 512, 4096])('agrees with fft.js at N=%i to float32 precision', (n) => {
+    const rnd = seededRandom(n + 1);
+    const x = Float64Array.from({ length: n }, () => rnd() * 2 - 1);
+    const a = new Float64Array(n + 2);
+    const b = new Float64Array(n + 2);
+    new FftJsPlan(n).forward(x, a);
+    factory!(n).forward(x, b);
+    // float32 arithmetic: relative error ~1e-7 of the spectrum's scale (√N for unit-variance input).
+    for (let i = 0; i < n + 2; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-5 * Math.sqrt(n));
+    const back = new Float64Array(n);
+    factory!(n).inverse(b, back);
+    for (let i = 0; i < n; i++) expect(Math.abs(back[i] - x[i])).toBeLessThan(1e-5);
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * `npm run bench`: speed of the offline engine on the 60 s corpus cases, per metric and for the whole
+ * set, as real-time factors (processing time / audio duration; lower is better), plus the kernels:
+ * STFT per FFT backend and resampling. Prints tables and writes JSON to bench/results/.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { analyze } from '../src/analysis/analyze.js';
+import { MetricSet } from '../src/analysis/metric-set.js';
+import { realFftPlan, type RealFftPlan } from '../src/dsp/fft.js';
+import { resampleOct } from '../src/dsp/resample.js';
+import { readWav } from '../src/io/wav.js';
+import { CiSdrAccumulator } from '../src/metrics/ci-sdr.js';
+import { SegSnrAccumulator } from '../src/metrics/segsnr.js';
+import { SiSdrAccumulator } from '../src/metrics/si-sdr.js';
+import { SnrAccumulator } from '../src/metrics/snr.js';
+import { SpectralAccumulator } from '../src/metrics/spectral.js';
+import { StoiAccumulator } from '../src/metrics/stoi.js';
+import type { MetricAccumulator, SignalBlock } from '../src/metrics/types.js';
+import { WsdrAccumulator } from '../src/metrics/wsdr.js';
+import { table, time } from './harness.js';
+import { extraBenchmarks } from './extras.js';
+
+const CORPUS = resolve(process.env.EARSHOT_CORPUS ?? '../shared/corpus');
+const BLOCK = 4096;
+const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpu: (await import('node:os')).cpus()[0]?.model };
+
+function feed(acc: MetricAccumulator<SignalBlock, unknown>, s: SignalBlock): void {
+  acc.reset();
+  const n = s.ref.length;
+  for (let p = 0; p < n; p += BLOCK) {
+    const e = Math.min(n, p + BLOCK);
+    acc.update({ ref: s.ref.subarray(p, e), deg: s.deg.subarray(p, e), noisy: s.noisy?.subarray(p, e) });
+  }
+  acc.compute();
+}
+
+// ── Offline metrics on the 60 s cases ────────────────────────────────────────────────────────────
+const cases = ['p40_long60s_pink5db', 'p41_long60s_specsub_white10db'];
+if (!existsSync(join(CORPUS, `${cases[0]}.ref.wav`))) {
+  console.log(`corpus not found at ${CORPUS} (set EARSHOT_CORPUS): skipping the 60 s metric benchmarks`);
+} else {
+  const metricRows: (string | number)[][] = [['metric (60 s, 16 kHz)', ...cases.map((c) => `${c} ms`), 'RTF (median)']];
+  const metricJson: Record<string, unknown> = {};
+  const signals = cases.map((c) => {
+    const ref = readWav(join(CORPUS, `${c}.ref.wav`));
+    const deg = readWav(join(CORPUS, `${c}.deg.wav`));
+    const noisyPath = join(CORPUS, `${c}.noisy.wav`);
+    return {
+      rate: ref.sampleRate,
+      block: { ref: ref.channels[0], deg: deg.channels[0], noisy: existsSync(noisyPath) ? readWav(noisyPath).channels[0] : undefined } as SignalBlock,
+    };
+  });
+  const duration = signals[0].block.ref.length / signals[0].rate;
+  const metrics: [string, (rate: number) => MetricAccumulator<SignalBlock, unknown>][] = [
+    ['SNR + MSE', () => new SnrAccumulator()],
+    ['SI-SDR', () => new SiSdrAccumulator()],
+    ['wSDR', () => new WsdrAccumulator()],
+    ['segmental SNR', (r) => new SegSnrAccumulator(r)],
+    ['LSD + spectral cosine', (r) => new SpectralAccumulator(r)],
+    ['CI-SDR (512 taps)', () => new CiSdrAccumulator()],
+    ['STOI', (r) => new StoiAccumulator({ sampleRate: r, extended: false })],
+    ['ESTOI', (r) => new StoiAccumulator({ sampleRate: r, extended: true })],
+    ['whole set (MetricSet)', (r) => new MetricSet({ sampleRate: r, withNoisy: true })],
+  ];
+  for (const [name, make] of metrics) {
+    const ms = signals.map(({ rate, block }) => {
+      const acc = make(rate);
+      const withNoisy = block.noisy ? block : { ...block, noisy: block.ref };
+      return time(() => feed(acc, withNoisy), { warmup: 2, runs: 5 }).medianMs;
+    });
+    const rtf = ms.reduce((a, b) => a + b, 0) / ms.length / 1000 / duration;
+    metricRows.push([name, ...ms, rtf]);
+    metricJson[name] = { ms, rtf };
+  }
+  const analyzeMs = signals.map(({ rate, block }) =>
+    time(() => analyze({ sampleRate: rate, refs: [block.ref], degs: [block.deg], noisy: block.noisy }, { align: 'auto' }), { warmup: 1, runs: 5 }).medianMs,
+  );
+  const analyzeRtf = analyzeMs.reduce((a, b) => a + b, 0) / analyzeMs.length / 1000 / duration;
+  metricRows.push(['analyze() incl. GCC-PHAT alignment', ...analyzeMs, analyzeRtf]);
+  metricJson['analyze'] = { ms: analyzeMs, rtf: analyzeRtf };
+  console.log(`\nOffline metrics, ${duration} s of audio per case (median of 5 runs after warm-up)\n`);
+  console.log(table(metricRows));
+  const whole = metricJson['whole set (MetricSet)'] as { rtf: number };
+  console.log(`\nwhole-set RTF ${whole.rtf.toExponential(2)} (goal < 2e-3); ${(whole.rtf * duration * 1000).toFixed(1)} ms per 60 s.`);
+  console.log('Python references for the same 60 s (pystoi + ESTOI + bss_eval + ci_sdr, measured once on this machine kind): ~1 s,');
+  console.log(`i.e. about ${(1 / (whole.rtf * duration)).toFixed(0)}× slower than the whole set here.`);
+  results.metrics = metricJson;
+}
+
+// ── Kernels: STFT per FFT backend, resampling ────────────────────────────────────────────────────
+const backends: [string, (n: number) => RealFftPlan][] = [['fft.js', realFftPlan], ...(await extraBenchmarks.fftBackends())];
+const fftRows: (string | number)[][] = [['FFT backend', 'size', 'µs per real FFT', 'ratio to fft.js']];
+const fftJson: Record<string, unknown> = {};
+for (const size of [256, 512, 1024, 4096]) {
+  const input = Float64Array.from({ length: size }, (_, i) => Math.sin(i * 0.1) + 0.3 * Math.cos(i * 1.7));
+  const out = new Float64Array(size + 2);
+  const reps = Math.round(2e6 / size);
+  let base = 0;
+  for (const [name, make] of backends) {
+    const plan = make(size);
+    const t = time(() => {
+      for (let r = 0; r < reps; r++) plan.forward(input, out);
+    });
+    const us = (t.medianMs * 1000) / reps;
+    if (name === 'fft.js') base = us;
+    fftRows.push([name, size, us, base / us]);
+    fftJson[`${name}/${size}`] = us;
+  }
+}
+console.log('\nReal FFT (forward, bins 0..N/2)\n');
+console.log(table(fftRows));
+results.fft = fftJson;
+
+const resampleRows: (string | number)[][] = [['resampling 10 s of audio', 'ms', 'RTF']];
+const resampleJson: Record<string, unknown> = {};
+for (const [from, to] of [[16000, 10000], [48000, 10000], [8000, 10000], [48000, 16000]]) {
+  const x = Float64Array.from({ length: 10 * from }, (_, i) => Math.sin(i * 0.01) * Math.cos(i * 0.0003));
+  const t = time(() => resampleOct(x, to, from), { warmup: 2, runs: 5 });
+  resampleRows.push([`${from / 1000} kHz → ${to / 1000} kHz`, t.medianMs, t.medianMs / 1000 / 10]);
+  resampleJson[`${from}->${to}`] = t.medianMs;
+}
+console.log('\nPolyphase resampler (Kaiser-windowed sinc, as pystoi)\n');
+console.log(table(resampleRows));
+results.resample = resampleJson;
+
+Object.assign(results, await extraBenchmarks.more());
+
+const dir = resolve('bench/results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(results, null, 2));
+console.log(`\nwrote ${file}`);

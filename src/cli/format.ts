@@ -1,0 +1,55 @@
+/** Human-readable rendering of an analysis report: an aligned table with units and directions. */
+import { METRIC_INFO, METRIC_KEYS } from '../analysis/metric-info.js';
+import type { AnalysisReport, ReportValue } from '../analysis/analyze.js';
+
+function formatNumber(v: number | null, digits: number): string {
+  if (v === null) return '—';
+  if (v !== 0 && Math.abs(v) < 10 ** -digits) return v.toExponential(2);
+  return v.toFixed(digits);
+}
+
+function formatValue(v: ReportValue, digits: number): string {
+  return Array.isArray(v) ? v.map((x) => formatNumber(x, digits)).join(' | ') : formatNumber(v, digits);
+}
+
+export function formatReport(report: AnalysisReport, title: string): string {
+  const rows: string[][] = [['metric', 'value', 'unit', 'better', 'note']];
+  for (const key of METRIC_KEYS) {
+    const info = METRIC_INFO[key];
+    const v = report.values[key];
+    const u = report.uncertainties[key];
+    let shown = formatValue(v, info.digits);
+    if (typeof v === 'number' && typeof u === 'number') shown += ` ± ${formatNumber(u, info.digits)}`;
+    rows.push([info.label, shown, info.unit, info.higherIsBetter ? 'higher' : 'lower', report.reasons[key] ?? '']);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const lines = rows.map((r) =>
+    r
+      .map((cell, c) => (c === 1 ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
+  lines.splice(1, 0, widths.map((w) => '─'.repeat(w)).join('  '));
+  const head = [
+    title,
+    `${report.sampleRate} Hz, ${report.durationSec.toFixed(3)} s scored, delay ${
+      report.delayMs === null ? 'not estimated (--align off)' : `${report.delayMs.toFixed(3)} ms`
+    }${report.permutation ? `, estimate for each ref: ${report.permutation.join(', ')}` : ''}`,
+    '',
+  ];
+  const notes = report.notes.map((n) => `note: ${n}`);
+  const foot = ['', '± is the standard error over frames or segments.'];
+  return [...head, ...lines, ...(notes.length ? ['', ...notes] : []), ...foot].join('\n') + '\n';
+}
+
+/** The `--json` object: exactly the documented keys. */
+export function reportJson(report: AnalysisReport): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of METRIC_KEYS) out[key] = report.values[key];
+  out.reasons = report.reasons;
+  out.sampleRate = report.sampleRate;
+  out.durationSec = report.durationSec;
+  out.delayMs = report.delayMs;
+  if (report.permutation) out.permutation = report.permutation;
+  return out;
+}

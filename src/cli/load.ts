@@ -1,0 +1,52 @@
+/**
+ * Loading the analysis inputs from WAV files: channel selection, silent-reference check, and sample
+ * rate reconciliation (deg and noisy are resampled to ref's rate, and a note says so).
+ */
+import { earshotError } from '../errors.js';
+import { readWav, selectChannel } from '../io/wav.js';
+import { resampleOct } from '../dsp/resample.js';
+import type { AnalyzeInput } from '../analysis/analyze.js';
+
+export interface LoadedInput extends AnalyzeInput {
+  notes: string[];
+  warnings: string[];
+}
+
+export function loadInputs(files: { refs: string[]; degs: string[]; noisy?: string }, channel: number): LoadedInput {
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  const load = (path: string) => {
+    const audio = readWav(path);
+    // --channel picks from multichannel files; a mono file has only its one channel to give.
+    const samples = audio.channels.length === 1 ? audio.channels[0] : selectChannel(audio, channel, path);
+    return { path, sampleRate: audio.sampleRate, samples };
+  };
+  const refs = files.refs.map(load);
+  const degs = files.degs.map(load);
+  const noisy = files.noisy ? load(files.noisy) : undefined;
+  const sampleRate = refs[0].sampleRate;
+  for (const r of refs) {
+    if (r.sampleRate !== sampleRate) {
+      throw earshotError('ERR_SAMPLE_RATE', `${r.path}: sample rate ${r.sampleRate} Hz differs from ${refs[0].path} (${sampleRate} Hz); references must share one rate`);
+    }
+    if (isSilent(r.samples)) {
+      throw earshotError('ERR_WAV_INVALID', `${r.path}: reference is silent (all zeros); no reference-based metric is defined`);
+    }
+  }
+  const toRefRate = (x: { path: string; sampleRate: number; samples: Float64Array }) => {
+    if (x.sampleRate === sampleRate) return x.samples;
+    notes.push(`${x.path}: resampled from ${x.sampleRate} Hz to the reference rate ${sampleRate} Hz`);
+    return resampleOct(x.samples, sampleRate, x.sampleRate);
+  };
+  const degSamples = degs.map(toRefRate);
+  for (const [i, d] of degSamples.entries()) {
+    if (isSilent(d)) warnings.push(`${degs[i].path} is silent (all zeros): metrics that need a signal are null`);
+  }
+  const noisySamples = noisy ? toRefRate(noisy) : undefined;
+  return { sampleRate, refs: refs.map((r) => r.samples), degs: degSamples, noisy: noisySamples, notes, warnings };
+}
+
+function isSilent(x: Float64Array): boolean {
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0) return false;
+  return true;
+}

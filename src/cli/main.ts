@@ -1,0 +1,115 @@
+/**
+ * `earshot` command line. Exit codes: 0 success, 1 unreadable or invalid input, 2 usage error.
+ * Errors print one line naming the file and the problem (set EARSHOT_DEBUG=1 for a stack trace).
+ */
+import { parseArgs } from 'node:util';
+import { analyze, type AlignMode } from '../analysis/analyze.js';
+import { EarshotError, earshotError } from '../errors.js';
+import { formatReport, reportJson } from './format.js';
+import { loadInputs } from './load.js';
+import { MONITOR_USAGE, runMonitor } from './monitor-command.js';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** stdout is an interactive terminal (enables the live-updating views). */
+  isTty?: boolean;
+}
+
+export const USAGE = `Usage:
+  earshot analyze REF DEG [--noisy NOISY] [--align auto|off] [--channel N] [--json]
+  earshot analyze --ref R0 --ref R1 --deg D0 --deg D1 [--align auto|off] [--json]
+
+Scores DEG (the processed output) against REF (the clean reference) with every reference-based metric.
+  --noisy FILE     the input the processor saw (enables wSDR)
+  --align MODE     auto (default): find deg's delay by GCC-PHAT (up to ±1 s) and compensate it;
+                   off: score the files as they are
+  --channel N      channel to read from multichannel files (default 0)
+  --json           print one JSON object instead of the table
+Exit codes: 0 success, 1 unreadable or invalid input, 2 usage error.
+`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case 'analyze':
+        return runAnalyze(rest, io);
+      case 'monitor':
+        return await runMonitor(rest, io, io.isTty ?? false);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE + '\n' + MONITOR_USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, monitor`);
+    }
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+function reportError(e: unknown, io: CliIo): number {
+  if (process.env.EARSHOT_DEBUG) io.stderr(`${(e as Error).stack}\n`);
+  if (e instanceof EarshotError) {
+    io.stderr(`earshot: ${e.message}\n`);
+    if (e.code === 'ERR_USAGE') {
+      io.stderr(`Run "earshot help" for usage.\n`);
+      return 2;
+    }
+    return 1;
+  }
+  const code = (e as { code?: string }).code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr(`earshot: ${(e as Error).message.split('\n')[0]}\nRun "earshot help" for usage.\n`);
+    return 2;
+  }
+  io.stderr(`earshot: internal error: ${(e as Error).message ?? String(e)}\n`);
+  return 1;
+}
+
+function runAnalyze(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ref: { type: 'string', multiple: true },
+      deg: { type: 'string', multiple: true },
+      noisy: { type: 'string' },
+      align: { type: 'string', default: 'auto' },
+      channel: { type: 'string', default: '0' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  let refs = values.ref ?? [];
+  let degs = values.deg ?? [];
+  if (positionals.length > 0) {
+    if (refs.length || degs.length) throw earshotError('ERR_USAGE', 'give REF DEG as positional arguments or with --ref/--deg, not both');
+    if (positionals.length !== 2) throw earshotError('ERR_USAGE', `expected two files (REF DEG), got ${positionals.length}`);
+    refs = [positionals[0]];
+    degs = [positionals[1]];
+  }
+  if (refs.length === 0 || degs.length === 0) throw earshotError('ERR_USAGE', 'expected REF and DEG files');
+  if (refs.length !== degs.length) {
+    throw earshotError('ERR_USAGE', `expected as many --deg as --ref, got ${refs.length} --ref and ${degs.length} --deg`);
+  }
+  const align = values.align as string;
+  if (align !== 'auto' && align !== 'off') throw earshotError('ERR_USAGE', `--align must be auto or off, got "${align}"`);
+  const channelText = values.channel as string;
+  if (!/^\d+$/.test(channelText)) throw earshotError('ERR_USAGE', `--channel must be a non-negative integer, got "${channelText}"`);
+
+  const input = loadInputs({ refs, degs, noisy: values.noisy }, Number(channelText));
+  const report = analyze(input, { align: align as AlignMode });
+  report.notes.unshift(...input.notes);
+  for (const w of input.warnings) io.stderr(`earshot: warning: ${w}\n`);
+  if (values.json) io.stdout(`${JSON.stringify(reportJson(report))}\n`);
+  else io.stdout(formatReport(report, `earshot analyze: ${refs.join(', ')} vs ${degs.join(', ')}`));
+  return 0;
+}

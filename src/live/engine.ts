@@ -1,0 +1,310 @@
+/**
+ * The live engine: captured blocks in, aligned, through the same accumulators as the offline
+ * analysis, out as metric samples for windows `frame`, `1s`, `3s`, `10s` and `total` at a fixed
+ * report rate (default 10 per second of stream time), plus delay events and a final summary with the
+ * keys of `earshot analyze --json`.
+ *
+ * How each metric is windowed:
+ * - SNR, MSE, SI-SDR, wSDR are ratios of sums: each hop has its own accumulator, a window merges its
+ *   hops' sums, and `total` is one accumulator over everything (identical to the offline value for the
+ *   same alignment). Uncertainty: standard error of the per-hop values in the window.
+ * - segmental SNR, LSD, spectral cosine are means of per-frame values: the offline accumulator runs for
+ *   `total` and hands each frame's value to the hop it falls in; `frame` is the latest frame.
+ * - STOI, ESTOI are means of per-segment values (384 ms segments), with a running loudest-frame
+ *   estimate for silence removal (LiveStoiAccumulator); `frame` is the latest segment.
+ * - CI-SDR needs a 512×512 Toeplitz solve per value, so it is reported for `total` only, refreshed
+ *   every 2 s of stream (and at the end).
+ * - `delay` (ms) is reported per hop with window `frame`.
+ */
+import { Subject } from 'rxjs';
+import { CiSdrAccumulator } from '../metrics/ci-sdr.js';
+import { RunningStats } from '../metrics/running-stats.js';
+import { SegSnrAccumulator } from '../metrics/segsnr.js';
+import { SiSdrAccumulator } from '../metrics/si-sdr.js';
+import { SnrAccumulator } from '../metrics/snr.js';
+import { SpectralAccumulator } from '../metrics/spectral.js';
+import { LiveStoiAccumulator } from '../metrics/stoi-live.js';
+import type { MetricValue } from '../metrics/types.js';
+import { WsdrAccumulator } from '../metrics/wsdr.js';
+import type { StreamBlock } from '../stream/types.js';
+import { Aligner, type AlignedChunk } from './aligner.js';
+import { HopRingOf } from './windows.js';
+import type { DelayEvent, LiveEngineOptions, LiveEngineSession, MetricSample, SummaryRecord, WindowName } from './types.js';
+import { WINDOW_SECONDS } from './types.js';
+import { earshotError } from '../errors.js';
+
+const SLIDING: WindowName[] = ['1s', '3s', '10s'];
+/** CI-SDR costs a 512-tap Toeplitz solve (~1–3 ms) per value: refreshed every 2 s of stream. */
+const CI_SDR_REFRESH_SEC = 2;
+
+type SumAccumulator = SnrAccumulator | SiSdrAccumulator | WsdrAccumulator;
+
+interface SumMetric<A extends SumAccumulator> {
+  key: string;
+  make: () => A;
+  value: (a: A) => MetricValue;
+}
+
+class SumWindows<A extends SumAccumulator> {
+  readonly ring: HopRingOf<A>;
+  readonly total: A;
+  private readonly scratch: A;
+  private readonly perHop = new RunningStats();
+  constructor(
+    readonly spec: SumMetric<A>,
+    slots: number,
+  ) {
+    this.ring = new HopRingOf(slots, spec.make);
+    this.total = spec.make();
+    this.scratch = spec.make();
+  }
+  update(chunk: AlignedChunk): void {
+    this.ring.current.update(chunk);
+    this.total.update(chunk);
+  }
+  window(hops: number): { value: MetricValue; uncertainty: number | null } {
+    const s = this.scratch;
+    s.reset();
+    this.perHop.reset();
+    this.ring.forLast(hops, (slot) => {
+      (s as SumAccumulator).merge(slot as never);
+      const v = this.spec.value(slot).value;
+      if (v !== null) this.perHop.add(v);
+    });
+    return { value: this.spec.value(s), uncertainty: this.perHop.standardError() };
+  }
+}
+
+/** Per-frame (or per-segment) values of one metric, grouped by hop. */
+class FrameWindows {
+  readonly ring: HopRingOf<RunningStats>;
+  latest: number | null = null;
+  private readonly scratch = new RunningStats();
+  constructor(slots: number) {
+    this.ring = new HopRingOf(slots, () => new RunningStats());
+  }
+  add(v: number): void {
+    if (Number.isNaN(v)) return;
+    this.ring.current.add(v);
+    this.latest = v;
+  }
+  window(hops: number): { value: MetricValue; uncertainty: number | null } {
+    const s = this.scratch;
+    s.reset();
+    this.ring.forLast(hops, (slot) => s.merge(slot));
+    if (s.count === 0) return { value: { value: null, reason: 'no frames in this window yet' }, uncertainty: null };
+    return { value: { value: s.mean }, uncertainty: s.standardError() };
+  }
+}
+
+export function createLiveEngineSession(options: LiveEngineOptions): LiveEngineSession {
+  return new LiveEngine(options);
+}
+
+class LiveEngine implements LiveEngineSession {
+  readonly id: string;
+  readonly sampleRate: number;
+  readonly samples$ = new Subject<MetricSample>();
+  readonly delays$ = new Subject<DelayEvent>();
+  readonly summary$ = new Subject<SummaryRecord>();
+  private readonly withNoisy: boolean;
+  private readonly hop: number;
+  private readonly hopsPerSec: number;
+  private readonly aligner: Aligner;
+  private readonly sums: SumWindows<SumAccumulator>[];
+  private readonly segsnr: SegSnrAccumulator;
+  private readonly spectral: SpectralAccumulator;
+  private readonly stoi: LiveStoiAccumulator;
+  private readonly cisdr = new CiSdrAccumulator();
+  private readonly frames: Record<'segsnr' | 'lsd' | 'cosine' | 'stoi' | 'estoi', FrameWindows>;
+  private inHop = 0;
+  private degEnd = 0;
+  private expectedT0 = 0;
+  private lastCiSdr: MetricValue = { value: null, reason: 'not computed yet' };
+  private lastCiSdrAt = -Infinity;
+  private ended = false;
+
+  constructor(options: LiveEngineOptions) {
+    const fs = options.sampleRate;
+    if (!Number.isInteger(fs) || fs < 8000 || fs > 48000) {
+      throw earshotError('ERR_SAMPLE_RATE', `live engine supports 8000..48000 Hz, got ${fs}`);
+    }
+    this.id = options.id;
+    this.sampleRate = fs;
+    this.withNoisy = options.withNoisy;
+    const rate = options.reportRateHz ?? 10;
+    if (!(rate > 0 && rate <= 100)) throw earshotError('ERR_INVALID_ARGUMENT', `report rate must be in (0, 100] Hz, got ${rate}`);
+    this.hop = Math.max(1, Math.round(fs / rate));
+    this.hopsPerSec = fs / this.hop;
+    const slots = Math.ceil(10 * this.hopsPerSec) + 1;
+    const sumSpecs: SumMetric<SumAccumulator>[] = [
+      { key: 'snr', make: () => new SnrAccumulator(), value: (a) => (a as SnrAccumulator).compute() },
+      { key: 'mse', make: () => new SnrAccumulator(), value: (a) => (a as SnrAccumulator).computeMse() },
+      { key: 'sisdr', make: () => new SiSdrAccumulator(), value: (a) => a.compute() },
+    ];
+    if (this.withNoisy) sumSpecs.push({ key: 'wsdr', make: () => new WsdrAccumulator(), value: (a) => a.compute() });
+    this.sums = sumSpecs.map((s) => new SumWindows(s, slots));
+    this.frames = {
+      segsnr: new FrameWindows(slots),
+      lsd: new FrameWindows(slots),
+      cosine: new FrameWindows(slots),
+      stoi: new FrameWindows(slots),
+      estoi: new FrameWindows(slots),
+    };
+    this.segsnr = new SegSnrAccumulator(fs, (v) => this.frames.segsnr.add(v));
+    this.spectral = new SpectralAccumulator(fs, (lsd, cos) => {
+      this.frames.lsd.add(lsd);
+      this.frames.cosine.add(cos);
+    });
+    this.stoi = new LiveStoiAccumulator(fs, (s, e) => {
+      this.frames.stoi.add(s);
+      this.frames.estoi.add(e);
+    });
+    this.aligner = new Aligner(
+      { sampleRate: fs, withNoisy: this.withNoisy },
+      {
+        onChunk: (c) => this.onAligned(c),
+        onDelay: (u) =>
+          this.delays$.next({
+            session: this.id,
+            t: u.at / fs,
+            delayMs: (1000 * u.delaySamples) / fs,
+            delaySamples: u.delaySamples,
+            confidence: u.confidence,
+            kind: u.kind,
+          }),
+      },
+    );
+  }
+
+  push(block: StreamBlock): void {
+    if (this.ended) throw earshotError('ERR_INVALID_ARGUMENT', `session ${this.id} has ended`);
+    if (block.sampleRate !== this.sampleRate) {
+      throw earshotError('ERR_SAMPLE_RATE', `block at ${block.sampleRate} Hz in a ${this.sampleRate} Hz session`);
+    }
+    if (block.t0 !== this.expectedT0) {
+      throw earshotError('ERR_INVALID_ARGUMENT', `block t0 ${block.t0} breaks continuity (expected ${this.expectedT0})`);
+    }
+    if (block.deg.length !== block.ref.length || (this.withNoisy && block.noisy?.length !== block.ref.length)) {
+      throw earshotError('ERR_INVALID_ARGUMENT', 'streams of one block differ in length');
+    }
+    for (const x of [block.ref, block.deg, ...(block.noisy ? [block.noisy] : [])]) {
+      for (let i = 0; i < x.length; i++) {
+        if (!Number.isFinite(x[i])) throw earshotError('ERR_NONFINITE', `non-finite sample at ${block.t0 + i}`);
+      }
+    }
+    this.expectedT0 += block.ref.length;
+    this.aligner.push(block);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.aligner.end();
+    this.stoi.flush();
+    this.lastCiSdrAt = -Infinity; // the final report carries a fresh CI-SDR
+    this.report();
+    this.ended = true;
+    this.summary$.next(this.summary());
+    this.samples$.complete();
+    this.delays$.complete();
+    this.summary$.complete();
+  }
+
+  private onAligned(chunk: AlignedChunk): void {
+    let pos = 0;
+    const n = chunk.ref.length;
+    while (pos < n) {
+      const take = Math.min(n - pos, this.hop - this.inHop);
+      const part: AlignedChunk = {
+        ref: chunk.ref.subarray(pos, pos + take),
+        deg: chunk.deg.subarray(pos, pos + take),
+        noisy: chunk.noisy?.subarray(pos, pos + take),
+        degEnd: chunk.degEnd - (n - pos - take),
+      };
+      for (const s of this.sums) s.update(part);
+      this.segsnr.update(part);
+      this.spectral.update(part);
+      this.stoi.update(part);
+      this.cisdr.update(part);
+      this.inHop += take;
+      this.degEnd = part.degEnd;
+      pos += take;
+      if (this.inHop === this.hop) {
+        this.report();
+        this.inHop = 0;
+        for (const s of this.sums) s.ring.advance();
+        for (const f of Object.values(this.frames)) f.ring.advance();
+      }
+    }
+  }
+
+  private emit(metric: string, window: WindowName, v: MetricValue, uncertainty: number | null, t: number): void {
+    const sample: MetricSample = { session: this.id, t, metric, window, value: v.value, uncertainty: v.value === null ? null : uncertainty };
+    if (v.value === null && v.reason) sample.reason = v.reason;
+    this.samples$.next(sample);
+  }
+
+  private report(): void {
+    const t = this.degEnd / this.sampleRate;
+    for (const s of this.sums) {
+      for (const w of SLIDING) {
+        const r = s.window(Math.round(WINDOW_SECONDS[w]! * this.hopsPerSec));
+        this.emit(s.spec.key, w, r.value, r.uncertainty, t);
+      }
+      this.emit(s.spec.key, 'total', s.spec.value(s.total), null, t);
+    }
+    const totals = this.frameTotals();
+    for (const [key, f] of Object.entries(this.frames)) {
+      if (f.latest !== null) this.emit(key, 'frame', { value: f.latest }, null, t);
+      for (const w of SLIDING) {
+        const r = f.window(Math.round(WINDOW_SECONDS[w]! * this.hopsPerSec));
+        this.emit(key, w, r.value, r.uncertainty, t);
+      }
+      const tot = totals[key as keyof typeof totals];
+      this.emit(key, 'total', tot, tot.uncertainty ?? null, t);
+    }
+    if (t - this.lastCiSdrAt >= CI_SDR_REFRESH_SEC) {
+      this.lastCiSdr = this.cisdr.compute();
+      this.lastCiSdrAt = t;
+    }
+    this.emit('cisdr', 'total', this.lastCiSdr, null, t);
+    const d = this.aligner.currentDelay;
+    this.emit('delay', 'frame', d === null ? { value: null, reason: 'delay not locked yet' } : { value: (1000 * d) / this.sampleRate }, null, t);
+  }
+
+  private frameTotals(): Record<'segsnr' | 'lsd' | 'cosine' | 'stoi' | 'estoi', MetricValue & { uncertainty?: number | null }> {
+    const sp = this.spectral.compute();
+    const st = this.stoi.compute();
+    return { segsnr: this.segsnr.compute(), lsd: sp.lsd, cosine: sp.cosine, stoi: st.stoi, estoi: st.estoi };
+  }
+
+  private summary(): SummaryRecord {
+    const totals = this.frameTotals();
+    const sum = (key: string) => this.sums.find((s) => s.spec.key === key);
+    const values: Record<string, MetricValue> = {
+      snr: sum('snr')!.spec.value(sum('snr')!.total),
+      segsnr: totals.segsnr,
+      sisdr: sum('sisdr')!.spec.value(sum('sisdr')!.total),
+      cisdr: this.cisdr.compute(),
+      wsdr: this.withNoisy ? sum('wsdr')!.spec.value(sum('wsdr')!.total) : { value: null, reason: 'needs the noisy input (--noisy)' },
+      sasdr: { value: null, reason: 'needs several speakers' },
+      stoi: totals.stoi,
+      estoi: totals.estoi,
+      lsd: totals.lsd,
+      cosine: totals.cosine,
+      mse: sum('mse')!.spec.value(sum('mse')!.total),
+    };
+    const out: SummaryRecord = { type: 'summary', session: this.id };
+    const reasons: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) {
+      out[k] = v.value;
+      if (v.value === null && v.reason) reasons[k] = v.reason;
+    }
+    out.reasons = reasons;
+    out.sampleRate = this.sampleRate;
+    out.durationSec = (sum('snr')!.total as SnrAccumulator).sampleCount / this.sampleRate;
+    const d = this.aligner.currentDelay;
+    out.delayMs = d === null ? null : (1000 * d) / this.sampleRate;
+    return out;
+  }
+}
