@@ -179,7 +179,8 @@ export class StoiEnvelopeStage {
     this.yOlaSumSq += ey;
     let ready = false;
     if (this.kept >= 1) {
-      this.envelopes(this.xPrev, xc, xn, this.yPrev, yc, yn);
+      this.envelope(this.xPrev, xc, xn, this.xEnvelope);
+      this.envelope(this.yPrev, yc, yn, this.yEnvelope);
       ready = true;
     }
     // Rotate: prev ← cur ← next (the old prev becomes the next scratch).
@@ -196,21 +197,9 @@ export class StoiEnvelopeStage {
   }
 
   /**
-   * STFT frame j of both signals from windowed kept frames j − 1, j, j + 1 (pystoi's overlap-add, then
-   * the window again, zero-padded to 512), band amplitudes into `xEnvelope` / `yEnvelope`.
+   * STFT frame j from windowed kept frames j − 1, j, j + 1 (pystoi's overlap-add, then the window again,
+   * zero-padded to 512); band amplitudes into `out`.
    */
-  private envelopes(
-    xp: Float64Array,
-    xc: Float64Array,
-    xn: Float64Array,
-    yp: Float64Array,
-    yc: Float64Array,
-    yn: Float64Array,
-  ): void {
-    this.envelope(xp, xc, xn, this.xEnvelope);
-    this.envelope(yp, yc, yn, this.yEnvelope);
-  }
-
   private envelope(prev: Float64Array, cur: Float64Array, next: Float64Array, out: Float64Array): void {
     const w = STOI_WINDOW;
     const f = this.frameIn;
@@ -231,8 +220,6 @@ export class StoiSegmentKernel {
   degenerateVectors = 0;
   private readonly xs = new Float64Array(STOI_SEGMENT_FRAMES * STOI_NUM_BANDS);
   private readonly ys = new Float64Array(STOI_SEGMENT_FRAMES * STOI_NUM_BANDS);
-  private readonly xScale = new Float64Array(STOI_NUM_BANDS);
-  private readonly yScale = new Float64Array(STOI_NUM_BANDS);
 
   /**
    * STOI: mean over the 15 bands of the correlation between the clean envelope and the normalised,
@@ -293,21 +280,19 @@ export class StoiSegmentKernel {
     const B = STOI_NUM_BANDS;
     const T = STOI_SEGMENT_FRAMES;
     this.degenerateVectors = 0;
-    // Rows: centred copies in xs / ys (frame-major from 0), 1/‖row‖ in xScale / yScale (0 if constant).
-    this.centerRows(x, offset, this.xs, this.xScale);
-    this.centerRows(y, offset, this.ys, this.yScale);
+    // Rows: centred and scaled to unit norm (zeros if constant), into xs / ys, frame-major from 0.
+    this.normalizeRows(x, offset, this.xs);
+    this.normalizeRows(y, offset, this.ys);
     const xs = this.xs;
     const ys = this.ys;
-    const xScale = this.xScale;
-    const yScale = this.yScale;
     let sum = 0;
     for (let t = 0, o = 0; t < T; t++, o += B) {
-      // Column t of the row-normalised matrices, centred over bands, then the normalised inner product.
+      // Column t, centred over bands, then the normalised inner product.
       let mx = 0;
       let my = 0;
       for (let b = 0; b < B; b++) {
-        mx += xs[o + b] * xScale[b];
-        my += ys[o + b] * yScale[b];
+        mx += xs[o + b];
+        my += ys[o + b];
       }
       mx /= B;
       my /= B;
@@ -315,8 +300,8 @@ export class StoiSegmentKernel {
       let syy = 0;
       let sxy = 0;
       for (let b = 0; b < B; b++) {
-        const a = xs[o + b] * xScale[b] - mx;
-        const c = ys[o + b] * yScale[b] - my;
+        const a = xs[o + b] - mx;
+        const c = ys[o + b] - my;
         sxx += a * a;
         syy += c * c;
         sxy += a * c;
@@ -331,8 +316,8 @@ export class StoiSegmentKernel {
     return sum / T;
   }
 
-  /** Centres each band's row of the segment into `out` and stores 1/‖centred row‖ (or 0) in `scale`. */
-  private centerRows(src: Float64Array, offset: number, out: Float64Array, scale: Float64Array): void {
+  /** Centres each band's row of the segment and scales it to unit norm (pystoi: × 1/‖row‖), into `out`. */
+  private normalizeRows(src: Float64Array, offset: number, out: Float64Array): void {
     const B = STOI_NUM_BANDS;
     const T = STOI_SEGMENT_FRAMES;
     for (let b = 0; b < B; b++) {
@@ -345,12 +330,10 @@ export class StoiSegmentKernel {
         out[p] = v;
         ss += v * v;
       }
-      if (ss > 0) {
-        scale[b] = 1 / Math.sqrt(ss);
-      } else {
-        scale[b] = 0;
-        this.degenerateVectors++;
-      }
+      let inv = 0;
+      if (ss > 0) inv = 1 / Math.sqrt(ss);
+      else this.degenerateVectors++;
+      for (let t = 0, p = b; t < T; t++, p += B) out[p] *= inv;
     }
   }
 }
