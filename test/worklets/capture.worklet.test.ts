@@ -99,7 +99,7 @@ describe('sab transport', () => {
     expect(() => createHostedCapture({ transport: 'pigeon', channels: 2 })).toThrow(/transport/);
   });
 
-  it('does not allocate per quantum: no scavenge while 200 000 quanta go through', async () => {
+  it('does not allocate per quantum: at most stray scavenges while 1 000 000 quanta go through', async () => {
     const layout = running(createRingLayout(4096, 3));
     const { processor } = host({ transport: 'sab', channels: 3, ring: layout, wait: false });
     const reader = new RingReader(layout);
@@ -114,7 +114,7 @@ describe('sab transport', () => {
     const obs = new PerformanceObserver((list) => gcs.push(...list.getEntries()));
     obs.observe({ entryTypes: ['gc'] });
     const t0 = performance.now();
-    for (let q = 0; q < 200_000; q++) {
+    for (let q = 0; q < 1_000_000; q++) {
       processor.process(inputs, outs, {});
       if (q % 16 === 15) reader.read(sink, 0, 4096); // read() does not allocate either
     }
@@ -122,8 +122,9 @@ describe('sab transport', () => {
     await new Promise((resolve) => setTimeout(resolve, 50)); // gc entries are delivered asynchronously
     obs.disconnect();
     expect(reader.counters().droppedFrames).toBe(0);
-    // 200 000 quanta × 3 small allocations would fill V8's young generation (16 MB) many times over.
-    expect(gcs.filter((e) => e.startTime >= t0 && e.startTime <= t1)).toEqual([]);
+    // 1 000 000 quanta × 3 small allocations (≥ 96 MB) would fill V8's young generation (≤ 16 MB)
+    // at least 6 times; the test runner's own background work may cause one or two stray scavenges.
+    expect(gcs.filter((e) => e.startTime >= t0 && e.startTime <= t1).length).toBeLessThanOrEqual(2);
   });
 });
 
