@@ -4,9 +4,13 @@
  */
 import { estimateDelay } from '../dsp/gcc-phat.js';
 import { earshotError } from '../errors.js';
+import { compositeMeasures } from '../metrics/composite.js';
+import { pesqLike, type PesqMode } from '../metrics/pesq/index.js';
+import { qualityIndex } from '../metrics/quality-index.js';
 import { SaSdrAccumulator } from '../metrics/sa-sdr.js';
+import type { MetricValue } from '../metrics/types.js';
 import { METRIC_KEYS, type MetricKey } from './metric-info.js';
-import { MetricSet, PAIR_METRIC_KEYS, type PairMetrics } from './metric-set.js';
+import { EXTRA_METRIC_KEYS, MetricSet, PAIR_METRIC_KEYS, type PairMetrics } from './metric-set.js';
 
 /** Longest delay `--align auto` searches for, either way. */
 export const MAX_DELAY_SEC = 1;
@@ -33,6 +37,10 @@ export interface AnalyzeInput {
 export interface AnalyzeOptions {
   align?: AlignMode;
   maxDelaySec?: number;
+  /** PESQ-like mode: wideband at 16 kHz and above, narrowband at 8 kHz by default. */
+  pesqMode?: PesqMode;
+  /** Perceptual extras (PMSQE, PESQ-like, composites, LLR, WSS, fwSegSNR, feature distances, quality index); default true. */
+  extras?: boolean;
 }
 
 export type ReportValue = number | null | (number | null)[];
@@ -117,31 +125,45 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
     reasons.sasdr = 'needs several speakers (--ref R0 --ref R1 --deg D0 --deg D1)';
   }
 
-  const perPair: PairMetrics[] = alignedRefs.map((ref, k) => {
+  const extras = options.extras ?? true;
+  const pesqMode: PesqMode = options.pesqMode ?? (sampleRate >= 16000 ? 'wb' : 'nb');
+  const perPair: Record<string, MetricValue & { uncertainty?: number | null }>[] = alignedRefs.map((ref, k) => {
     const deg = alignedDegs[permutation ? permutation[k] : k];
-    const set = new MetricSet({ sampleRate, withNoisy: alignedNoisy !== undefined });
+    const set = new MetricSet({ sampleRate, withNoisy: alignedNoisy !== undefined, extras });
     for (let pos = 0; pos < length; pos += BLOCK) {
       const end = Math.min(length, pos + BLOCK);
       set.update({ ref: ref.subarray(pos, end), deg: deg.subarray(pos, end), noisy: alignedNoisy?.subarray(pos, end) });
     }
-    return set.compute();
+    const m: Record<string, MetricValue & { uncertainty?: number | null }> = { ...set.compute() };
+    if (extras) Object.assign(m, perceptual(ref, deg, sampleRate, pesqMode, m as PairMetrics));
+    return m;
   });
 
-  for (const key of PAIR_METRIC_KEYS) {
+  const pairKeys: MetricKey[] = extras ? [...PAIR_METRIC_KEYS, ...EXTRA_METRIC_KEYS, 'pesq', 'csig', 'cbak', 'covl', 'qindex'] : [...PAIR_METRIC_KEYS];
+  for (const key of pairKeys) {
     const results = perPair.map((p) => p[key]);
+    for (const r of results) {
+      // A reason on a value that exists is a note (e.g. "computed at 16 kHz"), not an excuse.
+      if (r.value !== null && r.reason) notes.push(`${key}: ${r.reason}`);
+    }
     if (!multi) {
       values[key] = results[0].value;
-      if (results[0].reason) reasons[key] = results[0].reason;
+      if (results[0].value === null && results[0].reason) reasons[key] = results[0].reason;
       if (results[0].uncertainty !== undefined) uncertainties[key] = results[0].uncertainty;
     } else {
       values[key] = results.map((r) => r.value);
-      const why = results.map((r, k) => (r.reason ? `ref ${k}: ${r.reason}` : '')).filter(Boolean);
+      const why = results.map((r, k) => (r.value === null && r.reason ? `ref ${k}: ${r.reason}` : '')).filter(Boolean);
       if (key === 'wsdr') reasons[key] = 'wSDR is defined for one speaker';
       else if (why.length) reasons[key] = why.join('; ');
       if (results.some((r) => r.uncertainty !== undefined)) uncertainties[key] = results.map((r) => r.uncertainty ?? null);
     }
   }
-  for (const key of METRIC_KEYS) if (!(key in values)) values[key] = null;
+  for (const key of METRIC_KEYS) {
+    if (!(key in values)) {
+      values[key] = null;
+      reasons[key] = 'not computed (perceptual extras off)';
+    }
+  }
 
   return {
     values,
@@ -154,6 +176,38 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
     permutation,
     notes,
   };
+}
+
+/** Composite measures are defined where pysepm defines them (its PESQ accepts only 8 and 16 kHz). */
+const COMPOSITE_RATES = [8000, 16000];
+
+/** The whole-signal perceptual metrics of one aligned pair: PESQ-like, composites, quality index. */
+function perceptual(
+  ref: Float64Array,
+  deg: Float64Array,
+  sampleRate: number,
+  mode: PesqMode,
+  streaming: PairMetrics,
+): Record<'pesq' | 'csig' | 'cbak' | 'covl' | 'qindex', MetricValue & { uncertainty?: number | null }> {
+  const p = pesqLike(ref, deg, sampleRate, mode);
+  const pesq: MetricValue = p.value === null ? { value: null, reason: p.reason } : { value: p.value };
+  let composite: { csig: MetricValue; cbak: MetricValue; covl: MetricValue };
+  if (!COMPOSITE_RATES.includes(sampleRate)) {
+    const r = { value: null, reason: 'composite measures are defined at 8 and 16 kHz (as pysepm)' };
+    composite = { csig: r, cbak: r, covl: r };
+  } else {
+    // pysepm's P: the wide-band MOS-LQO at 16 kHz, the raw narrow-band P.862 score at 8 kHz.
+    const compositeMode: PesqMode = sampleRate === 16000 ? 'wb' : 'nb';
+    const pForComposite = compositeMode === mode ? p : pesqLike(ref, deg, sampleRate, compositeMode);
+    composite = compositeMeasures({
+      pesq: sampleRate === 16000 ? pForComposite.value : (pForComposite.raw ?? null),
+      llrForComposite: streaming.llrForComposite?.value ?? null,
+      wss: streaming.wss.value,
+      segsnr: streaming.segsnr.value,
+    });
+  }
+  const q = qualityIndex({ ...streaming, pesq });
+  return { pesq, ...composite, qindex: { value: q.value, reason: q.reason, uncertainty: q.uncertainty } };
 }
 
 function sumSignals(signals: Float64Array[], length: number): Float64Array {

@@ -2,7 +2,11 @@
  * What each reported metric is: its key in `earshot analyze --json`, label, unit and direction.
  * The table printer, the live feed and the dashboard all read this one list.
  */
-export const METRIC_KEYS = ['snr', 'segsnr', 'sisdr', 'cisdr', 'wsdr', 'sasdr', 'stoi', 'estoi', 'lsd', 'cosine', 'mse'] as const;
+/** The energy, intelligibility and spectral metrics (issue 2's `--json` keys, in this order). */
+export const CORE_METRIC_KEYS = ['snr', 'segsnr', 'sisdr', 'cisdr', 'wsdr', 'sasdr', 'stoi', 'estoi', 'lsd', 'cosine', 'mse'] as const;
+/** Perceptual and composite metrics, feature distances and the quality index. */
+export const PERCEPTUAL_METRIC_KEYS = ['pmsqe', 'pesq', 'csig', 'cbak', 'covl', 'llr', 'wss', 'fwsegsnr', 'featdist', 'mfccdist', 'qindex'] as const;
+export const METRIC_KEYS = [...CORE_METRIC_KEYS, ...PERCEPTUAL_METRIC_KEYS] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
 
 export interface MetricInfo {
@@ -27,4 +31,15 @@ export const METRIC_INFO: Record<MetricKey, MetricInfo> = {
   lsd: { key: 'lsd', label: 'Log-spectral distance', unit: 'dB', higherIsBetter: false, digits: 2, description: 'RMS difference of 32 ms log power spectra, mean over frames' },
   cosine: { key: 'cosine', label: 'Spectral cosine', unit: '', higherIsBetter: true, digits: 4, description: 'cosine similarity of 32 ms magnitude spectra, mean over frames' },
   mse: { key: 'mse', label: 'MSE', unit: '', higherIsBetter: false, digits: 6, description: 'mean squared error on the [−1, 1) sample scale' },
+  pmsqe: { key: 'pmsqe', label: 'PMSQE', unit: '', higherIsBetter: false, digits: 4, description: 'perceptual metric for speech quality evaluation (asteroid SingleSrcPMSQE)' },
+  pesq: { key: 'pesq', label: 'PESQ-like MOS (estimate)', unit: 'MOS', higherIsBetter: true, digits: 2, description: 'our own estimate after the published PESQ model; not ITU-T P.862' },
+  csig: { key: 'csig', label: 'Csig (composite)', unit: 'MOS', higherIsBetter: true, digits: 2, description: 'Hu & Loizou signal distortion, with the PESQ-like estimate' },
+  cbak: { key: 'cbak', label: 'Cbak (composite)', unit: 'MOS', higherIsBetter: true, digits: 2, description: 'Hu & Loizou background intrusiveness, with the PESQ-like estimate' },
+  covl: { key: 'covl', label: 'Covl (composite)', unit: 'MOS', higherIsBetter: true, digits: 2, description: 'Hu & Loizou overall quality, with the PESQ-like estimate' },
+  llr: { key: 'llr', label: 'LLR', unit: '', higherIsBetter: false, digits: 4, description: 'log-likelihood ratio of LPC models (pysepm llr)' },
+  wss: { key: 'wss', label: 'WSS', unit: '', higherIsBetter: false, digits: 2, description: 'weighted spectral slope (pysepm wss)' },
+  fwsegsnr: { key: 'fwsegsnr', label: 'fwSegSNR', unit: 'dB', higherIsBetter: true, digits: 2, description: 'frequency-weighted segmental SNR (pysepm fwSNRseg)' },
+  featdist: { key: 'featdist', label: 'Log-mel distance', unit: 'dB', higherIsBetter: false, digits: 2, description: 'RMS difference of 40-band log-mel energies, mean over frames' },
+  mfccdist: { key: 'mfccdist', label: 'MFCC distance', unit: '', higherIsBetter: false, digits: 2, description: 'Euclidean distance of MFCC c1..c12, mean over frames' },
+  qindex: { key: 'qindex', label: 'Quality index', unit: '/100', higherIsBetter: true, digits: 1, description: 'precision-weighted combination of the metrics with a standard error' },
 };

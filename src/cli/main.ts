@@ -17,7 +17,7 @@ export interface CliIo {
 }
 
 export const USAGE = `Usage:
-  earshot analyze REF DEG [--noisy NOISY] [--align auto|off] [--channel N] [--json]
+  earshot analyze REF DEG [--noisy NOISY] [--align auto|off] [--channel N] [--pesq-mode nb|wb] [--json]
   earshot analyze --ref R0 --ref R1 --deg D0 --deg D1 [--align auto|off] [--json]
 
 Scores DEG (the processed output) against REF (the clean reference) with every reference-based metric.
@@ -25,6 +25,7 @@ Scores DEG (the processed output) against REF (the clean reference) with every r
   --align MODE     auto (default): find deg's delay by GCC-PHAT (up to ±1 s) and compensate it;
                    off: score the files as they are
   --channel N      channel to read from multichannel files (default 0)
+  --pesq-mode M    PESQ-like estimate: wb (default at 16 kHz and above) or nb (default at 8 kHz)
   --json           print one JSON object instead of the table
 Exit codes: 0 success, 1 unreadable or invalid input, 2 usage error.
 `;
@@ -81,6 +82,7 @@ function runAnalyze(args: string[], io: CliIo): number {
       align: { type: 'string', default: 'auto' },
       channel: { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
+      'pesq-mode': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -88,6 +90,8 @@ function runAnalyze(args: string[], io: CliIo): number {
     io.stdout(USAGE);
     return 0;
   }
+  const pesqMode = values['pesq-mode'];
+  if (pesqMode !== undefined && pesqMode !== 'nb' && pesqMode !== 'wb') throw earshotError('ERR_USAGE', `--pesq-mode must be nb or wb, got "${pesqMode}"`);
   let refs = values.ref ?? [];
   let degs = values.deg ?? [];
   if (positionals.length > 0) {
@@ -106,7 +110,7 @@ function runAnalyze(args: string[], io: CliIo): number {
   if (!/^\d+$/.test(channelText)) throw earshotError('ERR_USAGE', `--channel must be a non-negative integer, got "${channelText}"`);
 
   const input = loadInputs({ refs, degs, noisy: values.noisy }, Number(channelText));
-  const report = analyze(input, { align: align as AlignMode });
+  const report = analyze(input, { align: align as AlignMode, pesqMode });
   report.notes.unshift(...input.notes);
   for (const w of input.warnings) io.stderr(`earshot: warning: ${w}\n`);
   if (values.json) io.stdout(`${JSON.stringify(reportJson(report))}\n`);

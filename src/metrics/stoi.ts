@@ -299,6 +299,11 @@ export class StoiAccumulator implements MetricAccumulator {
     return this.variant(this.extended).stats;
   }
 
+  /** Per-segment statistics of both variants (for their standard errors). */
+  segmentStatsBoth(): { stoi: SegmentStats | null; estoi: SegmentStats | null } {
+    return { stoi: this.variant(false).stats, estoi: this.variant(true).stats };
+  }
+
   /** Intermediate sizes and sums (golden.json `stoi_diagnostics` names, camelCase). */
   diagnostics(): StoiDiagnostics {
     return this.frontEnd().diagnostics;

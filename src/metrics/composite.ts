@@ -1,0 +1,37 @@
+/**
+ * Composite measures of Hu & Loizou (IEEE TASLP 16(1), 2008), as pysepm's `composite` computes them
+ * (golden.json meta.pysepm.metric_keys "csig / cbak / covl"): linear combinations of a PESQ score P,
+ * the LLR without its per-frame clamp (LLRc), WSS and segmental SNR, each clipped to [1, 5].
+ * Here P is our PESQ-like estimate (src/metrics/pesq), so the composites inherit its error:
+ * ∂Csig/∂P = 0.603, ∂Cbak/∂P = 0.478, ∂Covl/∂P = 0.805.
+ */
+import { type MetricValue, nullValue, value } from './types.js';
+
+export interface CompositeInputs {
+  /** PESQ as pysepm uses it: wide-band MOS-LQO at 16 kHz, raw P.862 score at 8 kHz. */
+  pesq: number | null;
+  llrForComposite: number | null;
+  wss: number | null;
+  segsnr: number | null;
+}
+
+const clip = (v: number) => Math.min(5, Math.max(1, v));
+
+export function compositeMeasures(x: CompositeInputs): { csig: MetricValue; cbak: MetricValue; covl: MetricValue } {
+  const missing = (Object.entries(x) as [string, number | null][]).filter(([, v]) => v === null).map(([k]) => k);
+  if (missing.length) {
+    const r = nullValue(`needs ${missing.join(', ')}`);
+    return { csig: r, cbak: r, covl: r };
+  }
+  const { pesq: p, llrForComposite: llr, wss, segsnr } = x as Record<keyof CompositeInputs, number>;
+  return {
+    csig: value(clip(3.093 - 1.029 * llr + 0.603 * p - 0.009 * wss)),
+    cbak: value(clip(1.634 + 0.478 * p - 0.007 * wss + 0.063 * segsnr)),
+    covl: value(clip(1.594 + 0.805 * p - 0.512 * llr - 0.007 * wss)),
+  };
+}
+
+/** Raw P.862 score from a narrow-band MOS-LQO (inverse of P.862.1), as pysepm uses at 8 kHz. */
+export function rawPesqFromNarrowbandMos(q: number): number {
+  return 46607 / 14945 - (2000 * Math.log(1 / (q / 4 - 999 / 4000) - 1)) / 2989;
+}

@@ -1,0 +1,157 @@
+/**
+ * Feature-space distance between ref and deg (the "deep feature loss" idea without training):
+ * frames are mapped to a feature vector by a `FeatureExtractor` and the distance between the two
+ * streams' vectors is averaged over frames. Two extractors ship:
+ * - log-mel: 40 mel bands (0..fs/2) of 32 ms Hann frames, hop 16 ms, in dB floored at −80 dBFS;
+ *   distance = RMS difference over bands (dB). Reported as `featdist`.
+ * - MFCC: c1..c12 of the same log-mel energies (orthonormal DCT-II, c0 = level left out so a pure gain
+ *   change does not count); distance = Euclidean (dB-scaled cepstral units). Reported as `mfccdist`.
+ * An embedding model plugs in by implementing `FeatureExtractor` (see docs/metrics.md): it receives
+ * the frame's power spectrum and writes its vector; `FeatureDistanceAccumulator` does the rest.
+ */
+import { FrameBuffer } from '../dsp/frame-buffer.js';
+import { applyMel, dctMatrix, melFilterbank, type MelFilterbank } from '../dsp/mel.js';
+import { SpectrumPlan } from '../dsp/stft.js';
+import { hannPeriodic } from '../dsp/window.js';
+import { RunningStats } from './running-stats.js';
+import { spectralFftSize } from './spectral.js';
+import { type MetricAccumulator, type MetricValue, type SignalBlock, nullValue, value } from './types.js';
+
+export const MEL_BANDS = 40;
+export const MFCC_COEFFS = 12;
+export const FEATURE_FLOOR_DB = -80;
+
+/** Maps one frame's power spectrum (bins 0..N/2, |X|² of the Hann-windowed frame) to a vector. */
+export interface FeatureExtractor {
+  readonly name: string;
+  readonly dimension: number;
+  extract(power: Float64Array, out: Float64Array): void;
+  /** Distance between two vectors (default: RMS difference). */
+  distance?(a: Float64Array, b: Float64Array): number;
+}
+
+/** Log-mel energies in dB re a full-scale sine, floored at FEATURE_FLOOR_DB. */
+export class LogMelExtractor implements FeatureExtractor {
+  readonly name = 'log-mel';
+  readonly dimension: number;
+  private readonly fb: MelFilterbank;
+  private readonly fullScale: number;
+  private readonly floor: number;
+
+  constructor(sampleRate: number, fftSize: number, window: Float64Array, bands = MEL_BANDS) {
+    this.dimension = bands;
+    this.fb = melFilterbank(sampleRate, fftSize, bands);
+    let sumW = 0;
+    for (const w of window) sumW += w;
+    this.fullScale = (sumW / 2) ** 2;
+    this.floor = FEATURE_FLOOR_DB;
+  }
+
+  extract(power: Float64Array, out: Float64Array): void {
+    applyMel(this.fb, power, out);
+    for (let b = 0; b < out.length; b++) out[b] = Math.max(this.floor, 10 * Math.log10(out[b] / this.fullScale + 1e-30));
+  }
+}
+
+/** MFCC c1..cK from log-mel dB energies. */
+export class MfccExtractor implements FeatureExtractor {
+  readonly name = 'mfcc';
+  readonly dimension: number;
+  private readonly mel: LogMelExtractor;
+  private readonly melOut: Float64Array;
+  private readonly dct: Float64Array[];
+
+  constructor(sampleRate: number, fftSize: number, window: Float64Array, coeffs = MFCC_COEFFS) {
+    this.mel = new LogMelExtractor(sampleRate, fftSize, window);
+    this.melOut = new Float64Array(this.mel.dimension);
+    this.dimension = coeffs;
+    this.dct = dctMatrix(this.mel.dimension, coeffs + 1).slice(1);
+  }
+
+  extract(power: Float64Array, out: Float64Array): void {
+    this.mel.extract(power, this.melOut);
+    for (let k = 0; k < this.dct.length; k++) {
+      const row = this.dct[k];
+      let acc = 0;
+      for (let i = 0; i < row.length; i++) acc += row[i] * this.melOut[i];
+      out[k] = acc;
+    }
+  }
+
+  distance(a: Float64Array, b: Float64Array): number {
+    let acc = 0;
+    for (let i = 0; i < a.length; i++) acc += (a[i] - b[i]) ** 2;
+    return Math.sqrt(acc);
+  }
+}
+
+function rmsDifference(a: Float64Array, b: Float64Array): number {
+  let acc = 0;
+  for (let i = 0; i < a.length; i++) acc += (a[i] - b[i]) ** 2;
+  return Math.sqrt(acc / a.length);
+}
+
+export interface FeatureDistanceResult {
+  [extractor: string]: MetricValue & { uncertainty: number | null };
+}
+
+/**
+ * Mean per-frame distance for each extractor, on one shared STFT (32 ms periodic Hann, hop 16 ms).
+ * Extractors default to log-mel and MFCC; pass others (e.g. an embedding model) to compare in their space.
+ */
+export class FeatureDistanceAccumulator implements MetricAccumulator<SignalBlock, FeatureDistanceResult> {
+  readonly extractors: FeatureExtractor[];
+  private readonly plan: SpectrumPlan;
+  private readonly framer: FrameBuffer;
+  private readonly pRef: Float64Array;
+  private readonly pDeg: Float64Array;
+  private readonly vRef: Float64Array[];
+  private readonly vDeg: Float64Array[];
+  private readonly stats: RunningStats[];
+  private readonly inputs: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+
+  constructor(sampleRate: number, extractors?: FeatureExtractor[]) {
+    const n = spectralFftSize(sampleRate);
+    const window = hannPeriodic(n);
+    this.plan = new SpectrumPlan(n, window);
+    this.extractors = extractors ?? [new LogMelExtractor(sampleRate, n, window), new MfccExtractor(sampleRate, n, window)];
+    this.pRef = new Float64Array(n / 2 + 1);
+    this.pDeg = new Float64Array(n / 2 + 1);
+    this.vRef = this.extractors.map((e) => new Float64Array(e.dimension));
+    this.vDeg = this.extractors.map((e) => new Float64Array(e.dimension));
+    this.stats = this.extractors.map(() => new RunningStats());
+    this.framer = new FrameBuffer(n, n / 2, 2, (f) => this.onFrame(f[0], f[1]));
+  }
+
+  private onFrame(ref: Float64Array, deg: Float64Array): void {
+    this.plan.power(ref, this.pRef);
+    this.plan.power(deg, this.pDeg);
+    for (let i = 0; i < this.extractors.length; i++) {
+      const e = this.extractors[i];
+      e.extract(this.pRef, this.vRef[i]);
+      e.extract(this.pDeg, this.vDeg[i]);
+      const d = e.distance ? e.distance(this.vRef[i], this.vDeg[i]) : rmsDifference(this.vRef[i], this.vDeg[i]);
+      if (Number.isFinite(d)) this.stats[i].add(d);
+    }
+  }
+
+  update({ ref, deg }: SignalBlock): void {
+    this.inputs[0] = ref;
+    this.inputs[1] = deg;
+    this.framer.push(this.inputs);
+  }
+
+  compute(): FeatureDistanceResult {
+    const out: FeatureDistanceResult = {};
+    this.extractors.forEach((e, i) => {
+      const s = this.stats[i];
+      out[e.name] = s.count === 0 ? { ...nullValue('signal shorter than one frame'), uncertainty: null } : { ...value(s.mean), uncertainty: s.standardError() };
+    });
+    return out;
+  }
+
+  reset(): void {
+    this.framer.reset();
+    for (const s of this.stats) s.reset();
+  }
+}
