@@ -18,6 +18,11 @@ import { SpectralAccumulator } from '../src/metrics/spectral.js';
 import { StoiAccumulator } from '../src/metrics/stoi.js';
 import type { MetricAccumulator, SignalBlock } from '../src/metrics/types.js';
 import { WsdrAccumulator } from '../src/metrics/wsdr.js';
+import { FeatureDistanceAccumulator } from '../src/metrics/feature-distance.js';
+import { LlrAccumulator } from '../src/metrics/llr.js';
+import { PmsqeAccumulator } from '../src/metrics/pmsqe.js';
+import { pesqLike } from '../src/metrics/pesq/index.js';
+import { SepmSpectralAccumulator } from '../src/metrics/sepm-spectral.js';
 import { table, time } from './harness.js';
 import { extraBenchmarks } from './extras.js';
 
@@ -61,7 +66,12 @@ if (!existsSync(join(CORPUS, `${cases[0]}.ref.wav`))) {
     ['CI-SDR (512 taps)', () => new CiSdrAccumulator()],
     ['STOI', (r) => new StoiAccumulator({ sampleRate: r, extended: false })],
     ['ESTOI', (r) => new StoiAccumulator({ sampleRate: r, extended: true })],
-    ['whole set (MetricSet)', (r) => new MetricSet({ sampleRate: r, withNoisy: true })],
+    ['PMSQE', (r) => new PmsqeAccumulator({ sampleRate: r })],
+    ['LLR (pysepm)', (r) => new LlrAccumulator({ sampleRate: r })],
+    ['WSS + fwSegSNR (pysepm)', (r) => new SepmSpectralAccumulator({ sampleRate: r })],
+    ['log-mel + MFCC distances', (r) => new FeatureDistanceAccumulator(r)],
+    ['whole set (MetricSet)', (r) => new MetricSet({ sampleRate: r, withNoisy: true, extras: false })],
+    ['all streaming metrics incl. perceptual extras', (r) => new MetricSet({ sampleRate: r, withNoisy: true, extras: true })],
   ];
   for (const [name, make] of metrics) {
     const ms = signals.map(({ rate, block }) => {
@@ -73,12 +83,17 @@ if (!existsSync(join(CORPUS, `${cases[0]}.ref.wav`))) {
     metricRows.push([name, ...ms, rtf]);
     metricJson[name] = { ms, rtf };
   }
-  const analyzeMs = signals.map(({ rate, block }) =>
-    time(() => analyze({ sampleRate: rate, refs: [block.ref], degs: [block.deg], noisy: block.noisy }, { align: 'auto' }), { warmup: 1, runs: 5 }).medianMs,
+  const rowOf = (name: string, f: (rate: number, b: SignalBlock) => void, runs = 5) => {
+    const ms = signals.map(({ rate, block }) => time(() => f(rate, block), { warmup: 1, runs }).medianMs);
+    const rtf = ms.reduce((a, b) => a + b, 0) / ms.length / 1000 / duration;
+    metricRows.push([name, ...ms, rtf]);
+    metricJson[name] = { ms, rtf };
+  };
+  rowOf('PESQ-like (wb, whole signals)', (rate, b) => pesqLike(b.ref, b.deg, rate, 'wb'), 3);
+  rowOf('analyze() issue-2 set incl. GCC-PHAT alignment', (rate, b) =>
+    analyze({ sampleRate: rate, refs: [b.ref], degs: [b.deg], noisy: b.noisy }, { align: 'auto', extras: false }),
   );
-  const analyzeRtf = analyzeMs.reduce((a, b) => a + b, 0) / analyzeMs.length / 1000 / duration;
-  metricRows.push(['analyze() incl. GCC-PHAT alignment', ...analyzeMs, analyzeRtf]);
-  metricJson['analyze'] = { ms: analyzeMs, rtf: analyzeRtf };
+  rowOf('analyze() everything (earshot analyze)', (rate, b) => analyze({ sampleRate: rate, refs: [b.ref], degs: [b.deg], noisy: b.noisy }, { align: 'auto' }), 3);
   console.log(`\nOffline metrics, ${duration} s of audio per case (median of 5 runs after warm-up)\n`);
   console.log(table(metricRows));
   const whole = metricJson['whole set (MetricSet)'] as { rtf: number };

@@ -23,10 +23,8 @@ import {
   pysepmFrameCount,
   SEPM_EPS,
   SEPM_TOO_SHORT,
-  SepmFramer,
+  SepmSpectralDriver,
   sepmGeometry,
-  SepmPowerSpectrum,
-  type SepmFrameSink,
   type SepmFramesValue,
   type SepmGeometry,
   type SepmOptions,
@@ -111,40 +109,28 @@ function magnitude(power: Float64Array, out: Float64Array): number {
   return total;
 }
 
-export class FwSegSnrAccumulator implements MetricAccumulator<SignalBlock, SepmFramesValue>, SepmFrameSink {
-  readonly geometry: SepmGeometry;
-  private readonly framer: SepmFramer;
-  private readonly spectrum: SepmPowerSpectrum;
-  private readonly powerRef: Float64Array;
-  private readonly powerDeg: Float64Array;
+export class FwSegSnrAccumulator implements MetricAccumulator<SignalBlock, SepmFramesValue> {
   private readonly frames: FwSegSnrFrames;
+  private readonly driver: SepmSpectralDriver;
 
   constructor(options: SepmOptions) {
-    this.geometry = sepmGeometry(options.sampleRate);
-    this.framer = new SepmFramer(this.geometry.frameLength, this.geometry.hop);
-    this.spectrum = new SepmPowerSpectrum(this.geometry);
-    this.powerRef = new Float64Array(this.spectrum.numBins);
-    this.powerDeg = new Float64Array(this.spectrum.numBins);
-    this.frames = new FwSegSnrFrames(this.geometry);
+    this.frames = new FwSegSnrFrames(sepmGeometry(options.sampleRate));
+    this.driver = new SepmSpectralDriver(options, [this.frames]);
+  }
+
+  get geometry(): SepmGeometry {
+    return this.driver.geometry;
   }
 
   update(block: SignalBlock): void {
-    this.framer.push(block.ref, block.deg, this);
-  }
-
-  /** @internal Called by the framer for each complete frame. */
-  frame(ref: Float64Array, deg: Float64Array, offset: number): void {
-    this.spectrum.power(ref, offset, this.powerRef);
-    this.spectrum.power(deg, offset, this.powerDeg);
-    this.frames.add(this.powerRef, this.powerDeg);
+    this.driver.update(block);
   }
 
   compute(): SepmFramesValue {
-    return this.frames.result(this.framer.samples);
+    return this.frames.result(this.driver.samples);
   }
 
   reset(): void {
-    this.framer.reset();
-    this.frames.reset();
+    this.driver.reset();
   }
 }

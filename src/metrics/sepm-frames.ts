@@ -326,3 +326,54 @@ export function meanOfLowest(sorted: Float64Array, kept: number, map?: (v: numbe
   else for (let i = 0; i < kept; i++) sum += sorted[i];
   return sum / kept;
 }
+
+
+/** Per-frame consumer of the pair of power spectra (fwSegSNR, WSS). */
+export interface SepmSpectralConsumer {
+  add(powerRef: Float64Array, powerDeg: Float64Array): void;
+  reset(): void;
+}
+
+/**
+ * Frames both signals as pysepm does, computes each frame's pair of power spectra once and hands it
+ * to every consumer: fwSegSNR and WSS share their FFTs, which are most of their cost.
+ */
+export class SepmSpectralDriver implements SepmFrameSink {
+  readonly geometry: SepmGeometry;
+  private readonly framer: SepmFramer;
+  private readonly spectrum: SepmPowerSpectrum;
+  private readonly powerRef: Float64Array;
+  private readonly powerDeg: Float64Array;
+
+  constructor(
+    options: SepmOptions,
+    private readonly consumers: SepmSpectralConsumer[],
+  ) {
+    this.geometry = sepmGeometry(options.sampleRate);
+    this.framer = new SepmFramer(this.geometry.frameLength, this.geometry.hop);
+    this.spectrum = new SepmPowerSpectrum(this.geometry);
+    this.powerRef = new Float64Array(this.spectrum.numBins);
+    this.powerDeg = new Float64Array(this.spectrum.numBins);
+  }
+
+  /** Samples pushed so far (decides the frame count M at `compute`). */
+  get samples(): number {
+    return this.framer.samples;
+  }
+
+  update(block: { ref: Float64Array; deg: Float64Array }): void {
+    this.framer.push(block.ref, block.deg, this);
+  }
+
+  /** @internal Called by the framer for each complete frame. */
+  frame(ref: Float64Array, deg: Float64Array, offset: number): void {
+    this.spectrum.power(ref, offset, this.powerRef);
+    this.spectrum.power(deg, offset, this.powerDeg);
+    for (const c of this.consumers) c.add(this.powerRef, this.powerDeg);
+  }
+
+  reset(): void {
+    this.framer.reset();
+    for (const c of this.consumers) c.reset();
+  }
+}

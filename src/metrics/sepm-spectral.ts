@@ -12,10 +12,8 @@
 import { FwSegSnrFrames } from './fwsegsnr.js';
 import type { MetricAccumulator, SignalBlock } from './types.js';
 import {
-  SepmFramer,
+  SepmSpectralDriver,
   sepmGeometry,
-  SepmPowerSpectrum,
-  type SepmFrameSink,
   type SepmFramesValue,
   type SepmGeometry,
   type SepmOptions,
@@ -28,45 +26,32 @@ export interface SepmSpectralValue {
   wss: SepmTrimmedValue;
 }
 
-export class SepmSpectralAccumulator implements MetricAccumulator<SignalBlock, SepmSpectralValue>, SepmFrameSink {
-  readonly geometry: SepmGeometry;
-  private readonly framer: SepmFramer;
-  private readonly spectrum: SepmPowerSpectrum;
-  private readonly powerRef: Float64Array;
-  private readonly powerDeg: Float64Array;
+export class SepmSpectralAccumulator implements MetricAccumulator<SignalBlock, SepmSpectralValue> {
   private readonly fw: FwSegSnrFrames;
   private readonly wss: WssFrames;
+  private readonly driver: SepmSpectralDriver;
 
   constructor(options: SepmOptions) {
-    this.geometry = sepmGeometry(options.sampleRate);
-    this.framer = new SepmFramer(this.geometry.frameLength, this.geometry.hop);
-    this.spectrum = new SepmPowerSpectrum(this.geometry);
-    this.powerRef = new Float64Array(this.spectrum.numBins);
-    this.powerDeg = new Float64Array(this.spectrum.numBins);
-    this.fw = new FwSegSnrFrames(this.geometry);
-    this.wss = new WssFrames(this.geometry);
+    const geometry = sepmGeometry(options.sampleRate);
+    this.fw = new FwSegSnrFrames(geometry);
+    this.wss = new WssFrames(geometry);
+    this.driver = new SepmSpectralDriver(options, [this.fw, this.wss]);
+  }
+
+  get geometry(): SepmGeometry {
+    return this.driver.geometry;
   }
 
   update(block: SignalBlock): void {
-    this.framer.push(block.ref, block.deg, this);
-  }
-
-  /** @internal Called by the framer for each complete frame. */
-  frame(ref: Float64Array, deg: Float64Array, offset: number): void {
-    this.spectrum.power(ref, offset, this.powerRef);
-    this.spectrum.power(deg, offset, this.powerDeg);
-    this.fw.add(this.powerRef, this.powerDeg);
-    this.wss.add(this.powerRef, this.powerDeg);
+    this.driver.update(block);
   }
 
   compute(): SepmSpectralValue {
-    const n = this.framer.samples;
+    const n = this.driver.samples;
     return { fwSegSnr: this.fw.result(n), wss: this.wss.result(n) };
   }
 
   reset(): void {
-    this.framer.reset();
-    this.fw.reset();
-    this.wss.reset();
+    this.driver.reset();
   }
 }
