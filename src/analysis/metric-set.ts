@@ -40,16 +40,28 @@ function pmsqeRate(fs: number): number {
   return fs === 8000 || fs === 16000 ? fs : fs > 16000 ? 16000 : 8000;
 }
 
-/** PMSQE behind a streaming resampler when the input rate is not one PMSQE defines. */
-class ResampledPmsqe {
+/** PMSQE frames per second (hop N/2 = 16 ms at both 8 and 16 kHz). */
+const PMSQE_FRAMES_PER_SEC = 62.5;
+
+/**
+ * PMSQE behind a streaming resampler when the input rate is not one PMSQE defines. With `windowSec`
+ * it scores only the latest frames (the live engine's window: bounded memory).
+ */
+export class ResampledPmsqe {
   readonly rate: number;
   private readonly acc: PmsqeAccumulator;
   private readonly resampler: PairResampler | null;
   private bufA = new Float64Array(8192);
   private bufB = new Float64Array(8192);
-  constructor(readonly inputRate: number) {
+  constructor(
+    readonly inputRate: number,
+    windowSec?: number,
+  ) {
     this.rate = pmsqeRate(inputRate);
-    this.acc = new PmsqeAccumulator({ sampleRate: this.rate });
+    this.acc = new PmsqeAccumulator({
+      sampleRate: this.rate,
+      windowFrames: windowSec === undefined ? undefined : Math.round(windowSec * PMSQE_FRAMES_PER_SEC),
+    });
     this.resampler = this.rate === inputRate ? null : createResamplerPair(octaveResamplerDesign(this.rate, inputRate));
   }
   update(block: SignalBlock): void {

@@ -20,7 +20,7 @@ possible (default with --jsonl). --jsonl writes one JSON object per metric sampl
 with the keys of "earshot analyze --json".
 `;
 
-const VIEW_METRICS = ['stoi', 'estoi', 'sisdr', 'snr', 'segsnr', 'cisdr', 'wsdr', 'lsd', 'cosine'];
+const VIEW_METRICS = ['qindex', 'stoi', 'estoi', 'pesq', 'sisdr', 'snr', 'segsnr', 'cisdr', 'wsdr', 'pmsqe', 'lsd', 'cosine'];
 const VIEW_WINDOWS: WindowName[] = ['1s', '3s', '10s', 'total'];
 
 export async function runMonitor(args: string[], io: CliIo, isTty = false): Promise<number> {

@@ -15,6 +15,11 @@
  * - CI-SDR needs a 512×512 Toeplitz solve per value, so it is reported for `total` only, refreshed
  *   every 2 s of stream (and at the end).
  * - `delay` (ms) is reported per hop with window `frame`.
+ * - PMSQE normalises levels over all the frames it scores, so live it is scored over the last 10 s
+ *   (`10s` window, recomputed once per second); its `total` would need every frame kept: null.
+ * - The PESQ-like estimate runs on the last 10 s of aligned audio (resampled to 16 kHz when faster),
+ *   refreshed every 5 s of stream (`10s` window); composites and `total` are offline-only.
+ * - `qindex` combines the 3 s and 10 s windows of the metrics that carry a standard error.
  */
 import { Subject } from 'rxjs';
 import { CiSdrAccumulator } from '../metrics/ci-sdr.js';
@@ -32,8 +37,67 @@ import { HopRingOf } from './windows.js';
 import type { DelayEvent, LiveEngineOptions, LiveEngineSession, MetricSample, SummaryRecord, WindowName } from './types.js';
 import { WINDOW_SECONDS } from './types.js';
 import { earshotError } from '../errors.js';
+import { METRIC_KEYS } from '../analysis/metric-info.js';
+import { ResampledPmsqe } from '../analysis/metric-set.js';
+import { createResamplerPair, octaveResamplerDesign, type PairResampler } from '../dsp/resample.js';
+import { pesqLike } from '../metrics/pesq/index.js';
+import { qualityIndex } from '../metrics/quality-index.js';
 
 const SLIDING: WindowName[] = ['1s', '3s', '10s'];
+const PMSQE_REFRESH_SEC = 1;
+const PESQ_WINDOW_SEC = 10;
+const PESQ_REFRESH_SEC = 5;
+const PESQ_MAX_RATE = 16000;
+
+/** The last `seconds` of aligned ref/deg (float32, resampled down to 16 kHz above it) for PESQ. */
+class RecentAudio {
+  readonly rate: number;
+  private readonly ref: Float32Array;
+  private readonly deg: Float32Array;
+  private written = 0;
+  private readonly resampler: PairResampler | null;
+  private bufA = new Float64Array(4096);
+  private bufB = new Float64Array(4096);
+  constructor(inputRate: number, seconds: number) {
+    this.rate = Math.min(inputRate, PESQ_MAX_RATE);
+    this.resampler = this.rate === inputRate ? null : createResamplerPair(octaveResamplerDesign(this.rate, inputRate));
+    this.ref = new Float32Array(Math.round(seconds * this.rate));
+    this.deg = new Float32Array(this.ref.length);
+  }
+  push(ref: Float64Array, deg: Float64Array): void {
+    let a = ref;
+    let b = deg;
+    if (this.resampler) {
+      const need = this.resampler.maxOutput(ref.length);
+      if (need > this.bufA.length) {
+        this.bufA = new Float64Array(need);
+        this.bufB = new Float64Array(need);
+      }
+      const n = this.resampler.push(ref, deg, this.bufA, this.bufB, 0);
+      a = this.bufA.subarray(0, n);
+      b = this.bufB.subarray(0, n);
+    }
+    const cap = this.ref.length;
+    for (let i = 0; i < a.length; i++) {
+      this.ref[(this.written + i) % cap] = a[i];
+      this.deg[(this.written + i) % cap] = b[i];
+    }
+    this.written += a.length;
+  }
+  /** The held audio in time order (allocates: called every few seconds, not per block). */
+  snapshot(): { ref: Float64Array; deg: Float64Array } {
+    const cap = this.ref.length;
+    const n = Math.min(cap, this.written);
+    const ref = new Float64Array(n);
+    const deg = new Float64Array(n);
+    const start = this.written - n;
+    for (let i = 0; i < n; i++) {
+      ref[i] = this.ref[(start + i) % cap];
+      deg[i] = this.deg[(start + i) % cap];
+    }
+    return { ref, deg };
+  }
+}
 /** CI-SDR costs a 512-tap Toeplitz solve (~1–3 ms) per value: refreshed every 2 s of stream. */
 const CI_SDR_REFRESH_SEC = 2;
 
@@ -116,6 +180,12 @@ class LiveEngine implements LiveEngineSession {
   private readonly spectral: SpectralAccumulator;
   private readonly stoi: LiveStoiAccumulator;
   private readonly cisdr = new CiSdrAccumulator();
+  private readonly pmsqe: ResampledPmsqe;
+  private readonly recent: RecentAudio;
+  private lastPmsqe: MetricValue & { uncertainty?: number | null } = { value: null, reason: 'not computed yet' };
+  private lastPmsqeAt = -Infinity;
+  private lastPesq: MetricValue = { value: null, reason: 'needs a few seconds of audio' };
+  private lastPesqAt = 0;
   private readonly frames: Record<'segsnr' | 'lsd' | 'cosine' | 'stoi' | 'estoi', FrameWindows>;
   private inHop = 0;
   private degEnd = 0;
@@ -160,6 +230,8 @@ class LiveEngine implements LiveEngineSession {
       this.frames.stoi.add(s);
       this.frames.estoi.add(e);
     });
+    this.pmsqe = new ResampledPmsqe(fs, 10);
+    this.recent = new RecentAudio(fs, PESQ_WINDOW_SEC);
     this.aligner = new Aligner(
       { sampleRate: fs, withNoisy: this.withNoisy },
       {
@@ -201,9 +273,10 @@ class LiveEngine implements LiveEngineSession {
     if (this.ended) return;
     this.aligner.end();
     this.stoi.flush();
-    this.lastCiSdrAt = -Infinity; // the final report carries a fresh CI-SDR
-    this.report();
+    this.lastCiSdrAt = -Infinity; // the final report carries fresh CI-SDR and PMSQE values
+    this.lastPmsqeAt = -Infinity;
     this.ended = true;
+    this.report();
     this.summary$.next(this.summary());
     this.samples$.complete();
     this.delays$.complete();
@@ -226,6 +299,8 @@ class LiveEngine implements LiveEngineSession {
       this.spectral.update(part);
       this.stoi.update(part);
       this.cisdr.update(part);
+      this.pmsqe.update(part);
+      this.recent.push(part.ref, part.deg);
       this.inHop += take;
       this.degEnd = part.degEnd;
       pos += take;
@@ -268,6 +343,33 @@ class LiveEngine implements LiveEngineSession {
       this.lastCiSdrAt = t;
     }
     this.emit('cisdr', 'total', this.lastCiSdr, null, t);
+    if (t - this.lastPmsqeAt >= PMSQE_REFRESH_SEC) {
+      this.lastPmsqe = this.pmsqe.compute();
+      this.lastPmsqeAt = t;
+    }
+    this.emit('pmsqe', '10s', this.lastPmsqe, this.lastPmsqe.uncertainty ?? null, t);
+    if (t - this.lastPesqAt >= PESQ_REFRESH_SEC || (this.ended && this.lastPesq.value === null)) {
+      const a = this.recent.snapshot();
+      const r = pesqLike(a.ref, a.deg, this.recent.rate, this.recent.rate >= 16000 ? 'wb' : 'nb');
+      this.lastPesq = r.value === null ? { value: null, reason: r.reason } : { value: r.value };
+      this.lastPesqAt = t;
+    }
+    this.emit('pesq', '10s', this.lastPesq, null, t);
+    for (const w of ['3s', '10s'] as const) {
+      const hops = Math.round(WINDOW_SECONDS[w]! * this.hopsPerSec);
+      const inputs: Record<string, { value: number | null; uncertainty: number | null }> = {};
+      for (const s of this.sums) if (s.spec.key === 'sisdr') {
+        const r = s.window(hops);
+        inputs.sisdr = { value: r.value.value, uncertainty: r.uncertainty };
+      }
+      for (const [key, f] of Object.entries(this.frames)) {
+        const r = f.window(hops);
+        inputs[key] = { value: r.value.value, uncertainty: r.uncertainty };
+      }
+      if (w === '10s') inputs.pmsqe = { value: this.lastPmsqe.value, uncertainty: this.lastPmsqe.uncertainty ?? null };
+      const q = qualityIndex(inputs);
+      this.emit('qindex', w, q, q.uncertainty, t);
+    }
     const d = this.aligner.currentDelay;
     this.emit('delay', 'frame', d === null ? { value: null, reason: 'delay not locked yet' } : { value: (1000 * d) / this.sampleRate }, null, t);
   }
@@ -293,7 +395,10 @@ class LiveEngine implements LiveEngineSession {
       lsd: totals.lsd,
       cosine: totals.cosine,
       mse: sum('mse')!.spec.value(sum('mse')!.total),
+      pmsqe: { value: null, reason: 'live PMSQE covers the last 10 s only (it normalises over all scored frames); run earshot analyze for the whole stream' },
+      pesq: { value: null, reason: 'live PESQ-like covers the last 10 s only; run earshot analyze for the whole stream' },
     };
+    for (const key of METRIC_KEYS) values[key] ??= { value: null, reason: 'offline only: run earshot analyze on a recording' };
     const out: SummaryRecord = { type: 'summary', session: this.id };
     const reasons: Record<string, string> = {};
     for (const [k, v] of Object.entries(values)) {
