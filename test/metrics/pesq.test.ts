@@ -51,16 +51,18 @@ function agreement(mode: Mode): { ours: number[]; gold: number[] } {
   return { ours, gold };
 }
 
-// Measured agreement with the ITU-T P.862 reference values of the corpus (41 nb pairs, 37 wb pairs):
-//   nb: RMSE 1.0665, Pearson 0.9884, Spearman 0.9883
-//   wb: RMSE 1.6082, Pearson 0.9598, Spearman 0.9701
+// Measured agreement with the ITU-T P.862 reference values of the corpus (41 nb pairs, 37 wb pairs),
+// 2026-11-28 after the calibration peak (P.862 §10.2.1.3) and active-interval (§10.2.3) corrections:
+//   nb: RMSE 1.0751, Pearson 0.9874, Spearman 0.9871
+//   wb: RMSE 1.6177, Pearson 0.9585, Spearman 0.9689
+// (before them: nb 1.0665 / 0.9884 / 0.9883, wb 1.6082 / 0.9598 / 0.9701.)
 // These are regression FLOORS, not targets (the project aims at RMSE < 0.1 and Pearson > 0.98; see
-// docs/pesq-like.md for why the RMSE is far from it). The margins (0.005 on correlations, 0.02 MOS on
-// RMSE) only absorb float-summation-order noise across platforms; any real change of the model must
-// re-measure and update these numbers.
+// docs/pesq-like.md for the missing normalisation that keeps the RMSE far from it). The margins (0.005
+// on correlations, 0.02 MOS on RMSE) only absorb float-summation-order noise across platforms; any real
+// change of the model must re-measure and update these numbers.
 const FLOORS: Record<Mode, { rmse: number; pearson: number; spearman: number }> = {
-  nb: { rmse: 1.0665 + 0.02, pearson: 0.9884 - 0.005, spearman: 0.9883 - 0.005 },
-  wb: { rmse: 1.6082 + 0.02, pearson: 0.9598 - 0.005, spearman: 0.9701 - 0.005 },
+  nb: { rmse: 1.0751 + 0.02, pearson: 0.9874 - 0.005, spearman: 0.9871 - 0.005 },
+  wb: { rmse: 1.6177 + 0.02, pearson: 0.9585 - 0.005, spearman: 0.9689 - 0.005 },
 };
 
 describe.runIf(corpusAvailable)('PESQ-like agreement with P.862 on the corpus (measured floors)', () => {

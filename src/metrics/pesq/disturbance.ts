@@ -6,12 +6,17 @@
  *   smaller loudness (small differences are masked);
  * - asymmetry factor h = ((P_deg + 50)/(P_ref + 50))^1.2, set to 0 below 3 and capped at 12, because
  *   added components (noise, artefacts) are far more annoying than missing ones; DA = |D|·h;
- * - frame disturbances: an L3 norm of |D|·W over the bands (W the band width in Bark) and an L1 norm
+ * - frame disturbances: an L3 norm of |D|·W over the bands and an L1 norm
  *   of |DA|·W, both multiplied by ((E_ref + 10⁵)/10⁷)^−0.04, E_ref the reference frame's power, which
  *   emphasises disturbances in the reference's silences; each capped at 45;
  * - over time: L6 norm over split-second intervals of 20 frames (320 ms) overlapping by half, then an
  *   L2 norm over the intervals of the file;
  * - raw score = 4.5 − 0.1·D̄ − 0.0309·Ā, within [−0.5, 4.5].
+ *
+ * W: P.862 §10.2.11 only says W_f is "proportional to the width of the modified Bark bins"; neither the
+ * constant nor P.862's bin widths are in its text. We take W = the band width in Bark (D in sone). This
+ * leaves our symmetric term 3–4× too small relative to the asymmetric one (docs/pesq-like.md): a known,
+ * unfixed gap, deliberately not closed with a corpus-fitted factor.
  */
 import type { PerceptualFrames } from './perceptual-model.js';
 

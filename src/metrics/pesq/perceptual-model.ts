@@ -6,7 +6,7 @@
  * Zwicker's law.
  *
  * Calibration (P.862 §10.2.1.3/4): a 1 kHz sine of amplitude 29.54 (40 dB SPL on the level-aligned
- * 16-bit scale) gives a total pitch power of 10⁴ (the power scaling factor Sp) and a total loudness of
+ * 16-bit scale) gives a peak pitch power density of 10⁴ (the power scaling factor Sp) and a total loudness of
  * 1 sone (the loudness scaling factor Sl). The hearing threshold P0 per band is Terhardt's threshold
  * expressed on that scale.
  */
@@ -22,7 +22,7 @@ export const FRAME_SECONDS = 0.032;
 export const CAL_TONE_AMPLITUDE = 29.54;
 export const CAL_TONE_HZ = 1000;
 export const CAL_TONE_DB_SPL = 40;
-/** Total pitch power of the calibration tone (P.862 §10.2.1.3). */
+/** Peak pitch power density of the calibration tone, i.e. its largest band (P.862 §10.2.1.3). */
 export const CAL_PITCH_POWER = 1e4;
 /** Total loudness of the calibration tone, sone (P.862 §10.2.1.4). */
 export const CAL_LOUDNESS_SONE = 1;
@@ -43,8 +43,13 @@ export const GAIN_EQ_MAX = 5;
 /** First-order smoothing over frames: s_n = 0.2·s_(n−1) + 0.8·r_n. */
 export const GAIN_EQ_MEMORY = 0.2;
 
-/** A reference frame whose mean-square (16-bit scale, level-aligned) exceeds this is speech for the file's active interval. */
-export const ACTIVE_FRAME_POWER = 1e4;
+/**
+ * Active speech interval (P.862 §10.2.3): it starts (ends) at the first (last) position where the sum
+ * of 5 successive absolute sample values of the reference exceeds 500 (16-bit scale; we apply it to
+ * the level-aligned reference, which is what the perceptual model sees).
+ */
+export const ACTIVE_RUN = 5;
+export const ACTIVE_RUN_SUM = 500;
 
 export interface PerceptualFrames {
   frames: number;
@@ -136,9 +141,11 @@ export class PesqPerceptualModel {
     const bands = this.layout.bands;
     const bp = new Float64Array(bands);
     bandPowers(this.layout, this.pow, bp);
-    let total = 0;
-    for (let j = 0; j < bands; j++) total += bp[j];
-    const sp = CAL_PITCH_POWER / total;
+    // P.862 §10.2.1.3: the PEAK of the tone's pitch power density (its largest band) is set to 10⁴, so
+    // that a tone at the hearing threshold reaches P0 in its band (P0 below is put on the same scale).
+    let peak = 0;
+    for (let j = 0; j < bands; j++) peak = Math.max(peak, bp[j]);
+    const sp = CAL_PITCH_POWER / peak;
     const p0 = new Float64Array(bands);
     for (let j = 0; j < bands; j++) {
       p0[j] = CAL_PITCH_POWER * Math.pow(10, (terhardtThresholdDb(this.layout.centreHz[j]) - CAL_TONE_DB_SPL) / 10);
@@ -191,16 +198,14 @@ export class PesqPerceptualModel {
       pRef[i] *= gRef * sp;
       pDeg[i] *= gDeg * sp;
     }
-    let firstActive = -1;
-    let endActive = 0;
-    for (let m = 0; m < frames; m++) {
-      refFramePower[m] *= gRef;
-      if (refFramePower[m] > ACTIVE_FRAME_POWER) {
-        if (firstActive < 0) firstActive = m;
-        endActive = m + 1;
-      }
-    }
-    if (firstActive < 0) return null;
+    for (let m = 0; m < frames; m++) refFramePower[m] *= gRef;
+    // Active interval (P.862 §10.2.3), on the level-aligned reference: from the first frame that
+    // contains its first active sample to the last frame that starts at or before its last one.
+    const span = activeSampleSpan(ref, Math.sqrt(gRef));
+    if (!span) return null;
+    const firstActive = Math.max(0, Math.ceil((span[0] - nfft + 1) / hop));
+    const endActive = Math.min(frames, Math.floor(span[1] / hop) + 1);
+    if (endActive <= firstActive) return null;
     this.equaliseFrequency(pRef, pDeg, frames, firstActive, endActive);
     this.equaliseGain(pRef, pDeg, frames);
     const lRef = new Float64Array(frames * bands);
@@ -291,4 +296,31 @@ export function loudnessScale(p0: Float64Array, gamma: Float64Array, sl: number)
   const s = new Float64Array(p0.length);
   for (let j = 0; j < p0.length; j++) s[j] = sl * Math.pow(p0[j] / ZWICKER_HALF, gamma[j]);
   return s;
+}
+
+/**
+ * Active speech interval of the reference (P.862 §10.2.3): the first and the last position where
+ * the sum of ACTIVE_RUN successive absolute sample values of the level-aligned reference exceeds
+ * ACTIVE_RUN_SUM. Returns [first sample, last sample] or null.
+ */
+export function activeSampleSpan(x: Float64Array, gain: number): [number, number] | null {
+  const limit = ACTIVE_RUN_SUM / gain;
+  let first = -1;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    s += Math.abs(x[i]);
+    if (i >= ACTIVE_RUN) s -= Math.abs(x[i - ACTIVE_RUN]);
+    if (i >= ACTIVE_RUN - 1 && s > limit) {
+      first = i - ACTIVE_RUN + 1;
+      break;
+    }
+  }
+  if (first < 0) return null;
+  s = 0;
+  for (let i = x.length - 1; i >= 0; i--) {
+    s += Math.abs(x[i]);
+    if (i + ACTIVE_RUN < x.length) s -= Math.abs(x[i + ACTIVE_RUN]);
+    if (i + ACTIVE_RUN <= x.length && s > limit) return [first, i + ACTIVE_RUN - 1];
+  }
+  return null;
 }
