@@ -9,7 +9,7 @@ import { pesqLike, type PesqMode } from '../metrics/pesq/index.js';
 import { qualityIndex } from '../metrics/quality-index.js';
 import { SaSdrAccumulator } from '../metrics/sa-sdr.js';
 import type { MetricValue } from '../metrics/types.js';
-import { METRIC_KEYS, type MetricKey } from './metric-info.js';
+import { METRIC_KEYS, SASDR_ONE_SPEAKER_REASON, type MetricKey } from './metric-info.js';
 import { EXTRA_METRIC_KEYS, MetricSet, PAIR_METRIC_KEYS, type PairMetrics } from './metric-set.js';
 
 /** Longest delay `--align auto` searches for, either way. */
@@ -122,7 +122,7 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
     if (r.reason) reasons.sasdr = r.reason;
   } else {
     values.sasdr = null;
-    reasons.sasdr = 'needs several speakers (--ref R0 --ref R1 --deg D0 --deg D1)';
+    reasons.sasdr = SASDR_ONE_SPEAKER_REASON;
   }
 
   const extras = options.extras ?? true;

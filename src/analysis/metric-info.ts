@@ -43,3 +43,6 @@ export const METRIC_INFO: Record<MetricKey, MetricInfo> = {
   mfccdist: { key: 'mfccdist', label: 'MFCC distance', unit: '', higherIsBetter: false, digits: 2, description: 'Euclidean distance of MFCC c1..c12, mean over frames' },
   qindex: { key: 'qindex', label: 'Quality index', unit: '/100', higherIsBetter: true, digits: 1, description: 'precision-weighted combination of the metrics with a standard error' },
 };
+
+/** Why SA-SDR is empty with one speaker (offline and live give the same reason). */
+export const SASDR_ONE_SPEAKER_REASON = 'needs several speakers (--ref R0 --ref R1 --deg D0 --deg D1)';

@@ -8,6 +8,9 @@ import { EarshotError, earshotError } from '../errors.js';
 import { formatReport, reportJson } from './format.js';
 import { loadInputs } from './load.js';
 import { MONITOR_USAGE, runMonitor } from './monitor-command.js';
+import { PUSH_USAGE, runPush } from './push-command.js';
+import { REPLAY_USAGE, runReplay } from './replay-command.js';
+import { SERVE_USAGE, runServe } from './serve-command.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -38,14 +41,20 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return runAnalyze(rest, io);
       case 'monitor':
         return await runMonitor(rest, io, io.isTty ?? false);
+      case 'serve':
+        return await runServe(rest, io);
+      case 'push':
+        return await runPush(rest, io);
+      case 'replay':
+        return await runReplay(rest, io);
       case undefined:
       case 'help':
       case '--help':
       case '-h':
-        io.stdout(USAGE + '\n' + MONITOR_USAGE);
+        io.stdout([USAGE, MONITOR_USAGE, SERVE_USAGE, PUSH_USAGE, REPLAY_USAGE].join('\n'));
         return command === undefined ? 2 : 0;
       default:
-        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, monitor`);
+        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, monitor, serve, push, replay`);
     }
   } catch (e) {
     return reportError(e, io);

@@ -37,7 +37,7 @@ import { HopRingOf } from './windows.js';
 import type { DelayEvent, LiveEngineOptions, LiveEngineSession, MetricSample, SummaryRecord, WindowName } from './types.js';
 import { WINDOW_SECONDS } from './types.js';
 import { earshotError } from '../errors.js';
-import { METRIC_KEYS } from '../analysis/metric-info.js';
+import { METRIC_KEYS, SASDR_ONE_SPEAKER_REASON } from '../analysis/metric-info.js';
 import { ResampledPmsqe } from '../analysis/metric-set.js';
 import { createResamplerPair, octaveResamplerDesign, type PairResampler } from '../dsp/resample.js';
 import { pesqLike } from '../metrics/pesq/index.js';
@@ -389,7 +389,7 @@ class LiveEngine implements LiveEngineSession {
       sisdr: sum('sisdr')!.spec.value(sum('sisdr')!.total),
       cisdr: this.cisdr.compute(),
       wsdr: this.withNoisy ? sum('wsdr')!.spec.value(sum('wsdr')!.total) : { value: null, reason: 'needs the noisy input (--noisy)' },
-      sasdr: { value: null, reason: 'needs several speakers' },
+      sasdr: { value: null, reason: SASDR_ONE_SPEAKER_REASON },
       stoi: totals.stoi,
       estoi: totals.estoi,
       lsd: totals.lsd,

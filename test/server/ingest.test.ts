@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FeedSubscriber, IngestClient } from '../../src/server/client.js';
+import type { IngestEventMessage } from '../../src/server/feed-types.js';
+import { DEG, REF, scrape, series, sleep, startTestServer, testPair, type TestServer } from './helpers.js';
+
+let ts: TestServer | undefined;
+afterEach(async () => {
+  await ts?.server.close();
+  ts = undefined;
+});
+
+describe('ingest irregularities are reported, not hidden', () => {
+  it('a lost frame, a reordered pair and a duplicate show up in the feed, to the sender and in /metrics', async () => {
+    ts = await startTestServer({ reassembly: { reorderWindowSec: 0.1 } });
+    const fs = 8000;
+    const frame = 160;
+    const { ref, deg } = testPair(1, fs);
+    const feed = await FeedSubscriber.connect(ts.server.wsUrl, { session: 'lossy' });
+    const client = await IngestClient.connect(ts.server.wsUrl);
+    const { handle } = await client.open({ name: 'lossy', sampleRate: fs, streams: [REF, DEG] });
+    const frames = fs / frame;
+    for (let i = 0; i < frames; i++) {
+      const t0 = i * frame;
+      client.sendAudio(handle, REF, fs, t0, ref.subarray(t0, t0 + frame), 'int16', i);
+    }
+    // deg: frame 10 lost, frames 20 and 21 swapped, frame 30 sent twice.
+    const order = [...Array(frames).keys()].filter((i) => i !== 10);
+    order.splice(order.indexOf(20), 2, 21, 20);
+    order.splice(order.indexOf(30), 0, 30);
+    for (const i of order) client.sendAudio(handle, DEG, fs, i * frame, deg.subarray(i * frame, (i + 1) * frame), 'int16', i);
+    await client.close(handle);
+    await feed.next((m) => m.type === 'session' && m.event === 'ended');
+    const events = feed.messages.filter((m): m is IngestEventMessage => m.type === 'ingest');
+    expect(events.map((e) => `${e.event}:${e.stream}`)).toEqual(['gap:deg', 'dropout:deg', 'gap:deg', 'reordered:deg', 'duplicate:deg']);
+    expect(events[0]).toMatchObject({ frames: 1, expectedSeq: 10, seq: 11, t: 11 * frame / fs });
+    expect(events[1]).toMatchObject({ samples: frame, t: 10 * frame / fs });
+    expect(client.events.map((e) => e.event)).toEqual(['gap', 'dropout', 'gap', 'reordered', 'duplicate']);
+    // The engine saw the whole second, with the lost frame as silence.
+    const blocks = ts.engines.engines[0].blocks;
+    const got = new Float64Array(fs);
+    let o = 0;
+    for (const b of blocks) {
+      got.set(b.deg, o);
+      o += b.deg.length;
+    }
+    expect(o).toBe(fs);
+    expect(got.subarray(10 * frame, 11 * frame).every((v) => v === 0)).toBe(true);
+    expect(got.subarray(20 * frame, 22 * frame)).toEqual(deg.subarray(20 * frame, 22 * frame));
+    const text = await scrape(ts.server);
+    expect(series(text, 'earshot_ingest_irregular_events_total', { event: 'gap' })).toBe(2);
+    expect(series(text, 'earshot_ingest_irregular_frames_total', { event: 'gap' })).toBe(2);
+    expect(series(text, 'earshot_ingest_irregular_samples_total', { event: 'dropout' })).toBe(frame);
+    expect(series(text, 'earshot_ingest_irregular_events_total', { event: 'reordered' })).toBe(1);
+    expect(series(text, 'earshot_ingest_irregular_events_total', { event: 'duplicate' })).toBe(1);
+    client.end();
+    feed.end();
+  });
+
+  it('the rate limit throttles a fast sender (TCP backpressure) instead of refusing it', async () => {
+    const rate = 40_000; // samples per second per connection; bucket holds one second's worth
+    ts = await startTestServer({ limits: { maxSamplesPerSec: rate } });
+    const fs = 8000;
+    const { ref, deg } = testPair(5, fs); // 80 000 samples = 1 s of burst + 1 s at the rate
+    const client = await IngestClient.connect(ts.server.wsUrl);
+    const { handle } = await client.open({ name: 'fast', sampleRate: fs, streams: [REF, DEG] });
+    const start = performance.now();
+    for (let t0 = 0; t0 < ref.length; t0 += 800) {
+      client.sendAudio(handle, REF, fs, t0, ref.subarray(t0, t0 + 800), 'int16');
+      client.sendAudio(handle, DEG, fs, t0, deg.subarray(t0, t0 + 800), 'int16');
+    }
+    await client.close(handle);
+    const elapsed = performance.now() - start;
+    // 80 000 samples at 40 000/s with a 40 000-sample burst: at least ~1 s (minus one frame of slack).
+    expect(elapsed).toBeGreaterThan(900);
+    expect(client.closed).toBeUndefined();
+    expect(series(await scrape(ts.server), 'earshot_ingest_throttled_seconds_total')).toBeGreaterThan(0.5);
+    client.end();
+  });
+
+  it('a client that disconnects mid-session ends it (reason "disconnected") with its summary', async () => {
+    ts = await startTestServer();
+    const fs = 8000;
+    const { ref, deg } = testPair(0.5, fs);
+    const feed = await FeedSubscriber.connect(ts.server.wsUrl);
+    const client = await IngestClient.connect(ts.server.wsUrl);
+    const { handle } = await client.open({ name: 'drop', sampleRate: fs, streams: [REF, DEG] });
+    client.sendAudio(handle, REF, fs, 0, ref, 'int16');
+    client.sendAudio(handle, DEG, fs, 0, deg, 'int16');
+    await sleep(50);
+    client.ws.terminate();
+    const ended = await feed.next((m) => m.type === 'session' && m.event === 'ended');
+    expect(ended).toMatchObject({ session: { id: 'drop', endReason: 'disconnected' } });
+    expect(feed.messages.some((m) => m.type === 'summary' && m.session === 'drop')).toBe(true);
+    feed.end();
+  });
+});

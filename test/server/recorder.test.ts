@@ -1,0 +1,93 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FeedSubscriber, IngestClient } from '../../src/server/client.js';
+import type { SamplesMessage } from '../../src/server/feed-types.js';
+import { readRecording, replayRecording } from '../../src/server/replay.js';
+import { startServer, type EarshotServer } from '../../src/server/server.js';
+import { DEG, REF, pushFrames, startTestServer, testPair, type TestServer } from './helpers.js';
+
+let ts: TestServer | undefined;
+let replayServer: EarshotServer | undefined;
+afterEach(async () => {
+  await ts?.server.close();
+  await replayServer?.close();
+  ts = undefined;
+  replayServer = undefined;
+});
+
+async function recordOneSession(dir: string, seconds = 1): Promise<string> {
+  ts = await startTestServer({ recordDir: dir });
+  const fs = 8000;
+  const { ref, deg } = testPair(seconds, fs);
+  const client = await IngestClient.connect(ts.server.wsUrl);
+  const { handle } = await client.open({ name: 'rec-1', sampleRate: fs, streams: [REF, DEG] });
+  await pushFrames(client, handle, fs, [
+    { stream: REF, samples: ref },
+    { stream: DEG, samples: deg },
+  ]);
+  await client.close(handle);
+  client.end();
+  const files = readdirSync(dir);
+  expect(files).toHaveLength(1);
+  expect(files[0]).toMatch(/^rec-1-\d{8}T\d{6}Z\.jsonl$/);
+  return join(dir, files[0]);
+}
+
+describe('recording (--record DIR)', () => {
+  it('writes a header, every metric sample as one line, and the other messages, per session', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'earshot-rec-'));
+    const path = await recordOneSession(dir);
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ type: 'recording', version: 1, session: { id: 'rec-1', sampleRate: 8000, streams: ['ref', 'deg'] } });
+    const samples = lines.filter((l) => l.type === 'sample');
+    // The fake engine emits 3 series at 10 per second: 30 samples for 1 s.
+    expect(samples).toHaveLength(30);
+    expect(samples[0]).toEqual({ type: 'sample', session: 'rec-1', t: 0.1, metric: 'snr', window: 'frame', value: expect.any(Number), uncertainty: 0.01 });
+    const types = new Set(lines.map((l) => l.type));
+    for (const t of ['session', 'delay', 'spectrum', 'summary']) expect(types.has(t)).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ type: 'session', event: 'ended' });
+  });
+});
+
+describe('replay', () => {
+  it('plays a recording back into the feed: same samples, same summary; alerts evaluated anew', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'earshot-rec-'));
+    const path = await recordOneSession(dir);
+    const rec = readRecording(path);
+    expect(rec.durationSec).toBeCloseTo(1, 6);
+    replayServer = await startServer({
+      port: 0,
+      dashboardDir: null,
+      ingest: false,
+      // An alert that fires on the fake engine's SNR, which the recording never alerted on.
+      alertRules: [{ id: 'snr-low', metric: 'snr', window: 'total', op: '<', threshold: 1000, holdSec: 0.2, clearSec: 0.2, severity: 'warning', message: 'x' }],
+    });
+    const feed = await FeedSubscriber.connect(replayServer.wsUrl);
+    const start = performance.now();
+    await replayRecording(replayServer.registry, rec, { speed: 4 });
+    const elapsed = performance.now() - start;
+    // 1 s of stream at 4× takes ~0.25 s (the first sample is due at 0.1 s of stream).
+    expect(elapsed).toBeGreaterThan(0.2 * 1000);
+    await feed.next((m) => m.type === 'session' && m.event === 'ended');
+    const recorded = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const replayed = feed.messages.filter((m): m is SamplesMessage => m.type === 'samples').flatMap((m) => m.samples.map((s) => ({ type: 'sample', session: m.session, ...s })));
+    expect(replayed).toEqual(recorded.filter((l) => l.type === 'sample'));
+    expect(feed.messages.find((m) => m.type === 'summary')).toEqual(recorded.find((l) => l.type === 'summary'));
+    expect(feed.messages.filter((m) => m.type === 'alert').map((m) => (m as { state: string }).state)).toEqual(['raised', 'cleared']);
+    expect(replayServer.registry.get('rec-1')!.info).toMatchObject({ source: 'replay', state: 'ended', endReason: 'replay finished' });
+    feed.end();
+  });
+
+  it('refuses files that are not recordings, with the line number', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'earshot-rec-'));
+    const a = join(dir, 'a.jsonl');
+    writeFileSync(a, '{"type":"sample"}\n');
+    expect(() => readRecording(a)).toThrow(/not an Earshot recording/);
+    const b = join(dir, 'b.jsonl');
+    writeFileSync(b, `${JSON.stringify({ type: 'recording', version: 1, session: { id: 'x' } })}\n{oops\n`);
+    expect(() => readRecording(b)).toThrow(/line 2 is not a recording line/);
+    expect(() => readRecording(join(dir, 'none.jsonl'))).toThrow(expect.objectContaining({ code: 'ERR_FILE_NOT_FOUND' }));
+  });
+});
