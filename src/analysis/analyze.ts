@@ -9,7 +9,15 @@ import { pesqLike, type PesqMode } from '../metrics/pesq/index.js';
 import { qualityIndex } from '../metrics/quality-index.js';
 import { SaSdrAccumulator } from '../metrics/sa-sdr.js';
 import type { MetricValue } from '../metrics/types.js';
-import { METRIC_KEYS, SASDR_ONE_SPEAKER_REASON, type MetricKey } from './metric-info.js';
+import { ReferenceFreeSet } from '../metrics/reference-free/index.js';
+import {
+  METRIC_KEYS,
+  REFERENCE_FREE_LIST_KEYS,
+  REFERENCE_FREE_VALUE_KEYS,
+  SASDR_ONE_SPEAKER_REASON,
+  type MetricKey,
+  type ReferenceFreeValueKey,
+} from './metric-info.js';
 import { EXTRA_METRIC_KEYS, MetricSet, PAIR_METRIC_KEYS, type PairMetrics } from './metric-set.js';
 
 /** Longest delay `--align auto` searches for, either way. */
@@ -47,7 +55,9 @@ export type ReportValue = number | null | (number | null)[];
 
 export interface AnalysisReport {
   values: Record<MetricKey, ReportValue>;
-  reasons: Partial<Record<MetricKey, string>>;
+  /** Reference-free measures of deg (docs/reference-free.md), per deg when there are several. */
+  referenceFree: Record<ReferenceFreeValueKey, ReportValue> & Record<'dropoutTimes' | 'repeatedFrameTimes', number[] | number[][]>;
+  reasons: Partial<Record<MetricKey | ReferenceFreeValueKey, string>>;
   uncertainties: Partial<Record<MetricKey, number | null | (number | null)[]>>;
   sampleRate: number;
   durationSec: number;
@@ -64,6 +74,7 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
   const { sampleRate, refs, degs, noisy } = input;
   const align = options.align ?? 'auto';
   const notes: string[] = [];
+  if (refs.length === 0 && degs.length === 1) return analyzeWithoutReference(input, options);
   if (refs.length === 0 || refs.length !== degs.length) {
     throw earshotError('ERR_USAGE', `expected as many estimates as references, got ${refs.length} ref(s) and ${degs.length} deg(s)`);
   }
@@ -165,8 +176,10 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
     }
   }
 
+  const referenceFree = referenceFreeOf(alignedDegs, alignedNoisy, sampleRate, reasons);
   return {
     values,
+    referenceFree,
     reasons,
     uncertainties,
     sampleRate,
@@ -176,6 +189,72 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
     permutation,
     notes,
   };
+}
+
+/**
+ * Reference-free measures of each deg (with the noisy input where there is one, aligned as scored).
+ * Reasons of null values go into `reasons`.
+ */
+function referenceFreeOf(
+  degs: Float64Array[],
+  noisy: Float64Array | undefined,
+  sampleRate: number,
+  reasons: AnalysisReport['reasons'],
+): AnalysisReport['referenceFree'] {
+  const results = degs.map((deg) => {
+    const set = new ReferenceFreeSet({ sampleRate, withNoisy: noisy !== undefined && degs.length === 1 });
+    for (let pos = 0; pos < deg.length; pos += BLOCK) {
+      const end = Math.min(deg.length, pos + BLOCK);
+      set.update({ deg: deg.subarray(pos, end), noisy: degs.length === 1 ? noisy?.subarray(pos, end) : undefined });
+    }
+    return set.compute();
+  });
+  const out = {} as AnalysisReport['referenceFree'];
+  for (const key of REFERENCE_FREE_VALUE_KEYS) {
+    const vs = results.map((r) => r[key]);
+    out[key] = degs.length === 1 ? vs[0].value : vs.map((v) => v.value);
+    const why = vs.map((v, k) => (v.value === null && v.reason ? (degs.length === 1 ? v.reason : `deg ${k}: ${v.reason}`) : '')).filter(Boolean);
+    if (why.length) reasons[key] = why.join('; ');
+  }
+  for (const key of REFERENCE_FREE_LIST_KEYS) out[key] = degs.length === 1 ? results[0][key] : results.map((r) => r[key]);
+  return out;
+}
+
+/** `earshot analyze --deg X [--noisy N]`: only the reference-free measures; every other key is null. */
+function analyzeWithoutReference(input: AnalyzeInput, options: AnalyzeOptions): AnalysisReport {
+  const { sampleRate, degs, noisy } = input;
+  const notes: string[] = [];
+  let deg = degs[0];
+  let n = noisy;
+  if (n && n.length !== deg.length) {
+    const length = Math.min(n.length, deg.length);
+    notes.push(`inputs differ in length (${n.length}, ${deg.length} samples): scoring the common ${length} samples`);
+    deg = deg.subarray(0, length);
+    n = n.subarray(0, length);
+  }
+  let delayMs: number | null = null;
+  if (n && (options.align ?? 'auto') === 'auto') {
+    // The DUT's delay matters for comparing its input and output in the same pauses.
+    const est = estimateDelay(n, deg, Math.round((options.maxDelaySec ?? MAX_DELAY_SEC) * sampleRate));
+    const d = est && est.peakToRms >= MIN_DELAY_PEAK_TO_RMS ? est.delaySamples : 0;
+    delayMs = (1000 * d) / sampleRate;
+    if (d > 0) {
+      deg = deg.subarray(d);
+      n = n.subarray(0, deg.length);
+    } else if (d < 0) {
+      n = n.subarray(-d);
+      deg = deg.subarray(0, n.length);
+    }
+    if (d !== 0) notes.push(`deg ${d > 0 ? 'lags' : 'leads'} noisy by ${Math.abs(d)} samples: compensated`);
+  }
+  const reasons: AnalysisReport['reasons'] = {};
+  const values = {} as Record<MetricKey, ReportValue>;
+  for (const key of METRIC_KEYS) {
+    values[key] = null;
+    reasons[key] = 'needs a clean reference (REF); reference-free measures only';
+  }
+  const referenceFree = referenceFreeOf([deg], n, sampleRate, reasons);
+  return { values, referenceFree, reasons, uncertainties: {}, sampleRate, durationSec: deg.length / sampleRate, delayMs, delayConfidence: null, notes };
 }
 
 /** Composite measures are defined where pysepm defines them (its PESQ accepts only 8 and 16 kHz). */

@@ -46,3 +46,32 @@ export const METRIC_INFO: Record<MetricKey, MetricInfo> = {
 
 /** Why SA-SDR is empty with one speaker (offline and live give the same reason). */
 export const SASDR_ONE_SPEAKER_REASON = 'needs several speakers (--ref R0 --ref R1 --deg D0 --deg D1)';
+
+/** Reference-free keys (docs/reference-free.md): numbers, plus the two event-time lists. */
+export const REFERENCE_FREE_VALUE_KEYS = [
+  'speechActivity',
+  'speechLevelDb',
+  'noiseFloorDb',
+  'noiseAttenuationDb',
+  'speechLevelChangeDb',
+  'clippingRatio',
+  'dcOffset',
+  'dropouts',
+  'repeatedFrames',
+  'wadaSnrDb',
+] as const;
+export const REFERENCE_FREE_LIST_KEYS = ['dropoutTimes', 'repeatedFrameTimes'] as const;
+export type ReferenceFreeValueKey = (typeof REFERENCE_FREE_VALUE_KEYS)[number];
+
+export const REFERENCE_FREE_INFO: Record<ReferenceFreeValueKey, { label: string; unit: string; higherIsBetter: boolean | null; digits: number }> = {
+  speechActivity: { label: 'Speech activity', unit: 'share', higherIsBetter: null, digits: 3 },
+  speechLevelDb: { label: 'Speech level (P.56)', unit: 'dBFS', higherIsBetter: null, digits: 1 },
+  noiseFloorDb: { label: 'Noise floor in pauses', unit: 'dBFS', higherIsBetter: false, digits: 1 },
+  noiseAttenuationDb: { label: 'Noise attenuation', unit: 'dB', higherIsBetter: true, digits: 1 },
+  speechLevelChangeDb: { label: 'Speech level change', unit: 'dB', higherIsBetter: null, digits: 1 },
+  clippingRatio: { label: 'Clipping ratio', unit: 'share', higherIsBetter: false, digits: 5 },
+  dcOffset: { label: 'DC offset', unit: 'FS', higherIsBetter: null, digits: 5 },
+  dropouts: { label: 'Dropouts', unit: 'count', higherIsBetter: false, digits: 0 },
+  repeatedFrames: { label: 'Repeated frames', unit: 'count', higherIsBetter: false, digits: 0 },
+  wadaSnrDb: { label: 'Blind SNR (WADA)', unit: 'dB', higherIsBetter: true, digits: 1 },
+};

@@ -1,5 +1,5 @@
 /** Human-readable rendering of an analysis report: an aligned table with units and directions. */
-import { METRIC_INFO, METRIC_KEYS } from '../analysis/metric-info.js';
+import { METRIC_INFO, METRIC_KEYS, REFERENCE_FREE_INFO, REFERENCE_FREE_LIST_KEYS, REFERENCE_FREE_VALUE_KEYS } from '../analysis/metric-info.js';
 import type { AnalysisReport, ReportValue } from '../analysis/analyze.js';
 
 function formatNumber(v: number | null, digits: number): string {
@@ -21,6 +21,18 @@ export function formatReport(report: AnalysisReport, title: string): string {
     let shown = formatValue(v, info.digits);
     if (typeof v === 'number' && typeof u === 'number') shown += ` ± ${formatNumber(u, info.digits)}`;
     rows.push([info.label, shown, info.unit, info.higherIsBetter ? 'higher' : 'lower', report.reasons[key] ?? '']);
+  }
+  rows.push(['reference-free (deg alone)', '', '', '', '']);
+  for (const key of REFERENCE_FREE_VALUE_KEYS) {
+    const info = REFERENCE_FREE_INFO[key];
+    const better = info.higherIsBetter === null ? '' : info.higherIsBetter ? 'higher' : 'lower';
+    let note = report.reasons[key] ?? '';
+    if (key === 'dropouts' || key === 'repeatedFrames') {
+      const times = report.referenceFree[key === 'dropouts' ? 'dropoutTimes' : 'repeatedFrameTimes'];
+      const flat = (times as (number | number[])[]).flat();
+      if (flat.length) note = `at ${flat.slice(0, 6).map((t) => `${t.toFixed(2)} s`).join(', ')}${flat.length > 6 ? ', …' : ''}`;
+    }
+    rows.push([info.label, formatValue(report.referenceFree[key], info.digits), info.unit, better, note]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const lines = rows.map((r) =>
@@ -46,6 +58,7 @@ export function formatReport(report: AnalysisReport, title: string): string {
 export function reportJson(report: AnalysisReport): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of METRIC_KEYS) out[key] = report.values[key];
+  for (const key of [...REFERENCE_FREE_VALUE_KEYS, ...REFERENCE_FREE_LIST_KEYS]) out[key] = report.referenceFree[key];
   out.reasons = report.reasons;
   out.sampleRate = report.sampleRate;
   out.durationSec = report.durationSec;

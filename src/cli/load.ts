@@ -24,7 +24,8 @@ export function loadInputs(files: { refs: string[]; degs: string[]; noisy?: stri
   const refs = files.refs.map(load);
   const degs = files.degs.map(load);
   const noisy = files.noisy ? load(files.noisy) : undefined;
-  const sampleRate = refs[0].sampleRate;
+  // Without a reference (reference-free analysis) deg sets the rate.
+  const sampleRate = (refs[0] ?? degs[0]).sampleRate;
   for (const r of refs) {
     if (r.sampleRate !== sampleRate) {
       throw earshotError('ERR_SAMPLE_RATE', `${r.path}: sample rate ${r.sampleRate} Hz differs from ${refs[0].path} (${sampleRate} Hz); references must share one rate`);

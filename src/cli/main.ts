@@ -22,6 +22,7 @@ export interface CliIo {
 export const USAGE = `Usage:
   earshot analyze REF DEG [--noisy NOISY] [--align auto|off] [--channel N] [--pesq-mode nb|wb] [--json]
   earshot analyze --ref R0 --ref R1 --deg D0 --deg D1 [--align auto|off] [--json]
+  earshot analyze --deg DEG [--noisy NOISY] [--json]        (reference-free measures only)
 
 Scores DEG (the processed output) against REF (the clean reference) with every reference-based metric.
   --noisy FILE     the input the processor saw (enables wSDR)
@@ -109,8 +110,9 @@ function runAnalyze(args: string[], io: CliIo): number {
     refs = [positionals[0]];
     degs = [positionals[1]];
   }
-  if (refs.length === 0 || degs.length === 0) throw earshotError('ERR_USAGE', 'expected REF and DEG files');
-  if (refs.length !== degs.length) {
+  if (degs.length === 0) throw earshotError('ERR_USAGE', 'expected REF and DEG files (or --deg DEG alone for reference-free measures)');
+  if (refs.length === 0 && degs.length > 1) throw earshotError('ERR_USAGE', 'reference-free analysis takes one --deg');
+  if (refs.length > 0 && refs.length !== degs.length) {
     throw earshotError('ERR_USAGE', `expected as many --deg as --ref, got ${refs.length} --ref and ${degs.length} --deg`);
   }
   const align = values.align as string;

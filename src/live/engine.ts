@@ -20,6 +20,8 @@
  * - The PESQ-like estimate runs on the last 10 s of aligned audio (resampled to 16 kHz when faster),
  *   refreshed every 5 s of stream (`10s` window); composites and `total` are offline-only.
  * - `qindex` combines the 3 s and 10 s windows of the metrics that carry a standard error.
+ * - Reference-free measures of deg (docs/reference-free.md) run on the aligned deg (and noisy), and
+ *   are reported for `total`, refreshed once per second of stream.
  */
 import { Subject } from 'rxjs';
 import { CiSdrAccumulator } from '../metrics/ci-sdr.js';
@@ -37,7 +39,9 @@ import { HopRingOf } from './windows.js';
 import type { DelayEvent, LiveEngineOptions, LiveEngineSession, MetricSample, SummaryRecord, WindowName } from './types.js';
 import { WINDOW_SECONDS } from './types.js';
 import { earshotError } from '../errors.js';
-import { METRIC_KEYS, SASDR_ONE_SPEAKER_REASON } from '../analysis/metric-info.js';
+import { METRIC_KEYS, REFERENCE_FREE_LIST_KEYS, REFERENCE_FREE_VALUE_KEYS, SASDR_ONE_SPEAKER_REASON } from '../analysis/metric-info.js';
+import { ReferenceFreeSet } from '../metrics/reference-free/index.js';
+import type { ReferenceFreeMetrics } from '../metrics/reference-free/types.js';
 import { ResampledPmsqe } from '../analysis/metric-set.js';
 import { createResamplerPair, octaveResamplerDesign, type PairResampler } from '../dsp/resample.js';
 import { pesqLike } from '../metrics/pesq/index.js';
@@ -186,6 +190,9 @@ class LiveEngine implements LiveEngineSession {
   private lastPmsqeAt = -Infinity;
   private lastPesq: MetricValue = { value: null, reason: 'needs a few seconds of audio' };
   private lastPesqAt = 0;
+  private readonly referenceFree: ReferenceFreeSet;
+  private lastReferenceFree: ReferenceFreeMetrics | null = null;
+  private lastReferenceFreeAt = -Infinity;
   private readonly frames: Record<'segsnr' | 'lsd' | 'cosine' | 'stoi' | 'estoi', FrameWindows>;
   private inHop = 0;
   private degEnd = 0;
@@ -231,6 +238,7 @@ class LiveEngine implements LiveEngineSession {
       this.frames.estoi.add(e);
     });
     this.pmsqe = new ResampledPmsqe(fs, 10);
+    this.referenceFree = new ReferenceFreeSet({ sampleRate: fs, withNoisy: this.withNoisy });
     this.recent = new RecentAudio(fs, PESQ_WINDOW_SEC);
     this.aligner = new Aligner(
       { sampleRate: fs, withNoisy: this.withNoisy },
@@ -300,6 +308,7 @@ class LiveEngine implements LiveEngineSession {
       this.stoi.update(part);
       this.cisdr.update(part);
       this.pmsqe.update(part);
+      this.referenceFree.update({ deg: part.deg, noisy: part.noisy });
       this.recent.push(part.ref, part.deg);
       this.inHop += take;
       this.degEnd = part.degEnd;
@@ -355,6 +364,11 @@ class LiveEngine implements LiveEngineSession {
       this.lastPesqAt = t;
     }
     this.emit('pesq', '10s', this.lastPesq, null, t);
+    if (t - this.lastReferenceFreeAt >= 1 || this.ended) {
+      this.lastReferenceFree = this.referenceFree.compute();
+      this.lastReferenceFreeAt = t;
+    }
+    for (const key of REFERENCE_FREE_VALUE_KEYS) this.emit(key, 'total', this.lastReferenceFree![key], null, t);
     for (const w of ['3s', '10s'] as const) {
       const hops = Math.round(WINDOW_SECONDS[w]! * this.hopsPerSec);
       const inputs: Record<string, { value: number | null; uncertainty: number | null }> = {};
@@ -399,12 +413,15 @@ class LiveEngine implements LiveEngineSession {
       pesq: { value: null, reason: 'live PESQ-like covers the last 10 s only; run earshot analyze for the whole stream' },
     };
     for (const key of METRIC_KEYS) values[key] ??= { value: null, reason: 'offline only: run earshot analyze on a recording' };
+    const rf = this.referenceFree.compute();
+    for (const key of REFERENCE_FREE_VALUE_KEYS) values[key] = rf[key];
     const out: SummaryRecord = { type: 'summary', session: this.id };
     const reasons: Record<string, string> = {};
     for (const [k, v] of Object.entries(values)) {
       out[k] = v.value;
       if (v.value === null && v.reason) reasons[k] = v.reason;
     }
+    for (const key of REFERENCE_FREE_LIST_KEYS) out[key] = rf[key];
     out.reasons = reasons;
     out.sampleRate = this.sampleRate;
     out.durationSec = (sum('snr')!.total as SnrAccumulator).sampleCount / this.sampleRate;

@@ -15,7 +15,8 @@ async function run(...argv: string[]) {
 }
 
 const METRICS = ['snr', 'segsnr', 'sisdr', 'cisdr', 'wsdr', 'sasdr', 'stoi', 'estoi', 'lsd', 'cosine', 'mse', 'pmsqe', 'pesq', 'csig', 'cbak', 'covl', 'llr', 'wss', 'fwsegsnr', 'featdist', 'mfccdist', 'qindex'];
-const JSON_KEYS = [...METRICS, 'reasons', 'sampleRate', 'durationSec', 'delayMs'];
+const REFERENCE_FREE = ['speechActivity', 'speechLevelDb', 'noiseFloorDb', 'noiseAttenuationDb', 'speechLevelChangeDb', 'clippingRatio', 'dcOffset', 'dropouts', 'repeatedFrames', 'wadaSnrDb'];
+const JSON_KEYS = [...METRICS, ...REFERENCE_FREE, 'dropoutTimes', 'repeatedFrameTimes', 'reasons', 'sampleRate', 'durationSec', 'delayMs'];
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-cli-'));
 const speechish = Float64Array.from({ length: 32000 }, (_, i) => 0.3 * Math.sin(i * 0.05) * Math.sin(i * 0.0007) + 0.05 * Math.sin(i * 0.9));
 function file(name: string, bytes: Uint8Array): string {
@@ -37,6 +38,23 @@ describe('earshot analyze: output', () => {
     }
     expect(j.delayMs).toBeCloseTo(12, 6); // the example's deg is made 12 ms late (tools/make-example-audio.ts)
     expect(j.wsdr).toBeLessThan(0);
+  });
+
+  it('--deg alone gives the reference-free measures, every reference-based key null with a reason', async () => {
+    const r = await run('analyze', '--deg', 'examples/audio/hello.deg.wav', '--noisy', 'examples/audio/hello.noisy.wav', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j).sort()).toEqual([...JSON_KEYS].sort());
+    for (const k of METRICS) {
+      expect(j[k]).toBeNull();
+      expect(j.reasons[k]).toMatch(/needs a clean reference/);
+    }
+    // The example's "denoiser" attenuates the noise by 10 dB (tools/make-example-audio.ts); the
+    // pause-based estimate sees the same order (docs/reference-free.md gives its accuracy).
+    expect(j.noiseAttenuationDb).toBeGreaterThan(5);
+    expect(j.noiseAttenuationDb).toBeLessThan(15);
+    expect(j.delayMs).toBe(12);
+    for (const k of REFERENCE_FREE) expect(j[k] === null || Number.isFinite(j[k])).toBe(true);
   });
 
   it('prints a table with units, directions and reasons', async () => {
