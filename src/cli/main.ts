@@ -7,6 +7,7 @@ import { analyze, type AlignMode } from '../analysis/analyze.js';
 import { EarshotError, earshotError } from '../errors.js';
 import { formatReport, reportJson } from './format.js';
 import { loadInputs } from './load.js';
+import { DEMO_USAGE, runDemo } from './demo-command.js';
 import { MONITOR_USAGE, runMonitor } from './monitor-command.js';
 import { PUSH_USAGE, runPush } from './push-command.js';
 import { REPLAY_USAGE, runReplay } from './replay-command.js';
@@ -42,6 +43,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return runAnalyze(rest, io);
       case 'monitor':
         return await runMonitor(rest, io, io.isTty ?? false);
+      case 'demo':
+        return await runDemo(rest, io);
       case 'serve':
         return await runServe(rest, io);
       case 'push':
@@ -52,10 +55,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        io.stdout([USAGE, MONITOR_USAGE, SERVE_USAGE, PUSH_USAGE, REPLAY_USAGE].join('\n'));
+        io.stdout([USAGE, MONITOR_USAGE, DEMO_USAGE, SERVE_USAGE, PUSH_USAGE, REPLAY_USAGE].join('\n'));
         return command === undefined ? 2 : 0;
       default:
-        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, monitor, serve, push, replay`);
+        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, monitor, demo, serve, push, replay`);
     }
   } catch (e) {
     return reportError(e, io);
