@@ -12,7 +12,7 @@
  * the extreme known at that moment (what a live view can know).
  */
 import { type MetricAccumulator, type MetricValue, nullValue, value } from '../types.js';
-import { type DegBlock, type HopConsumer, HopSplitter, SHORT_REASON, SILENT_REASON, hopSamples, rateProblem } from './types.js';
+import { type DegBlock, DegHopFamily, SHORT_REASON, SILENT_REASON } from './types.js';
 
 /** Minimum duration of a flat run, s (with a floor of CLIP_MIN_RUN_SAMPLES). */
 export const CLIP_MIN_RUN_SEC = 0.2e-3;
@@ -35,12 +35,8 @@ export interface ClippingOptions {
   onHop?: (hop: ClippingHop) => void;
 }
 
-export class ClippingAccumulator implements MetricAccumulator<DegBlock, MetricValue>, HopConsumer {
-  readonly sampleRate: number;
-  readonly hop: number;
+export class ClippingAccumulator extends DegHopFamily implements MetricAccumulator<DegBlock, MetricValue> {
   readonly minRun: number;
-  private readonly problem: string | null;
-  private readonly splitter: HopSplitter;
   private readonly onHop?: (hop: ClippingHop) => void;
   private readonly hopRecord: ClippingHop = { index: 0, samples: 0, clipped: 0 };
   private max = -Infinity;
@@ -57,17 +53,9 @@ export class ClippingAccumulator implements MetricAccumulator<DegBlock, MetricVa
   private hops = 0;
 
   constructor({ sampleRate, onHop }: ClippingOptions) {
-    this.sampleRate = sampleRate;
-    this.problem = rateProblem(sampleRate);
-    this.hop = this.problem ? 1 : hopSamples(sampleRate);
+    super(sampleRate);
     this.minRun = clipMinRun(sampleRate);
     this.onHop = onHop;
-    this.splitter = new HopSplitter(this.hop, [this]);
-  }
-
-  update(block: DegBlock): void {
-    if (this.problem) return;
-    this.splitter.push(block, false);
   }
 
   /** @internal */

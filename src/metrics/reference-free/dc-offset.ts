@@ -3,7 +3,7 @@
  * −40 dBFS as a level). A running sum; the mean of all samples since reset.
  */
 import { type MetricAccumulator, type MetricValue, nullValue, value } from '../types.js';
-import { type DegBlock, type HopConsumer, HopSplitter, SHORT_REASON, SILENT_REASON, finite, hopSamples, rateProblem } from './types.js';
+import { type DegBlock, DegHopFamily, SHORT_REASON, SILENT_REASON, finite, } from './types.js';
 
 /** Per-hop values for a live window (valid during the callback). */
 export interface DcOffsetHop {
@@ -18,11 +18,7 @@ export interface DcOffsetOptions {
   onHop?: (hop: DcOffsetHop) => void;
 }
 
-export class DcOffsetAccumulator implements MetricAccumulator<DegBlock, MetricValue>, HopConsumer {
-  readonly sampleRate: number;
-  readonly hop: number;
-  private readonly problem: string | null;
-  private readonly splitter: HopSplitter;
+export class DcOffsetAccumulator extends DegHopFamily implements MetricAccumulator<DegBlock, MetricValue> {
   private readonly onHop?: (hop: DcOffsetHop) => void;
   private readonly hopRecord: DcOffsetHop = { index: 0, samples: 0, sum: 0 };
   private sum = 0;
@@ -33,16 +29,8 @@ export class DcOffsetAccumulator implements MetricAccumulator<DegBlock, MetricVa
   private hops = 0;
 
   constructor({ sampleRate, onHop }: DcOffsetOptions) {
-    this.sampleRate = sampleRate;
-    this.problem = rateProblem(sampleRate);
-    this.hop = this.problem ? 1 : hopSamples(sampleRate);
+    super(sampleRate);
     this.onHop = onHop;
-    this.splitter = new HopSplitter(this.hop, [this]);
-  }
-
-  update(block: DegBlock): void {
-    if (this.problem) return;
-    this.splitter.push(block, false);
   }
 
   /** @internal */

@@ -16,7 +16,7 @@
  * Memory: the ladder's counters (101 + 101 numbers), whatever the stream length.
  */
 import { type MetricAccumulator, type MetricValue, nullValue, value } from '../types.js';
-import { type DegBlock, type HopConsumer, HopSplitter, SHORT_REASON, SILENT_REASON, finite, hopSamples, rateProblem } from './types.js';
+import { type DegBlock, DegHopFamily, SHORT_REASON, SILENT_REASON, finite, } from './types.js';
 
 /** Envelope time constant, s (P.56 §B.2). */
 export const P56_TIME_CONSTANT_SEC = 0.03;
@@ -82,11 +82,7 @@ export interface SpeechLevelOptions {
   onHop?: (hop: SpeechLevelHop) => void;
 }
 
-export class SpeechLevelAccumulator implements MetricAccumulator<DegBlock, MetricValue>, HopConsumer {
-  readonly sampleRate: number;
-  readonly hop: number;
-  private readonly problem: string | null;
-  private readonly splitter: HopSplitter;
+export class SpeechLevelAccumulator extends DegHopFamily implements MetricAccumulator<DegBlock, MetricValue> {
   private readonly g: number;
   private readonly onHop?: (hop: SpeechLevelHop) => void;
   private readonly hopRecord: SpeechLevelHop = { index: 0, energy: 0, envelopePeak: 0 };
@@ -105,17 +101,9 @@ export class SpeechLevelAccumulator implements MetricAccumulator<DegBlock, Metri
   private readonly scratch = new Float64Array(LADDER_SIZE);
 
   constructor({ sampleRate, onHop }: SpeechLevelOptions) {
-    this.sampleRate = sampleRate;
-    this.problem = rateProblem(sampleRate);
-    this.hop = this.problem ? 1 : hopSamples(sampleRate);
+    super(sampleRate);
     this.g = Math.exp(-1 / (P56_TIME_CONSTANT_SEC * sampleRate));
     this.onHop = onHop;
-    this.splitter = new HopSplitter(this.hop, [this]);
-  }
-
-  update(block: DegBlock): void {
-    if (this.problem) return;
-    this.splitter.push(block, false);
   }
 
   /** @internal */

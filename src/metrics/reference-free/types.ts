@@ -135,3 +135,31 @@ export type ReferenceFreeKey = keyof ReferenceFreeMetrics;
 
 /** Keys whose value needs the noisy input. */
 export const NOISY_KEYS: readonly ReferenceFreeKey[] = ['noiseAttenuationDb', 'speechLevelChangeDb'];
+
+/**
+ * The shared frame of a reference-free family that consumes deg alone: rate check, hop size, and a
+ * HopSplitter driving the subclass's `segment` / `hopEnd`. Unsupported rates make `update` a no-op
+ * and `compute` report `problem`.
+ */
+export abstract class DegHopFamily implements HopConsumer {
+  readonly sampleRate: number;
+  readonly hop: number;
+  /** Why this sample rate is not supported, or null. */
+  protected readonly problem: string | null;
+  protected readonly splitter: HopSplitter;
+
+  constructor(sampleRate: number) {
+    this.sampleRate = sampleRate;
+    this.problem = rateProblem(sampleRate);
+    this.hop = this.problem ? 1 : hopSamples(sampleRate);
+    this.splitter = new HopSplitter(this.hop, [this]);
+  }
+
+  update(block: DegBlock): void {
+    if (this.problem) return;
+    this.splitter.push(block, false);
+  }
+
+  abstract segment(deg: Float64Array, noisy: Float64Array | undefined, start: number, end: number): void;
+  abstract hopEnd(): void;
+}

@@ -28,7 +28,7 @@
  * the sample sequence, so any block cutting gives the identical sum.
  */
 import { type MetricAccumulator, type MetricValue, nullValue, value } from '../types.js';
-import { type DegBlock, type HopConsumer, HopSplitter, SHORT_REASON, SILENT_REASON, finite, hopSamples, rateProblem } from './types.js';
+import { type DegBlock, DegHopFamily, SHORT_REASON, SILENT_REASON, finite, } from './types.js';
 
 /** Gamma shape of clean-speech amplitudes (Kim & Stern 2008). */
 export const WADA_ALPHA = 0.4;
@@ -171,11 +171,7 @@ export interface WadaOptions {
   onHop?: (hop: WadaHop) => void;
 }
 
-export class WadaSnrAccumulator implements MetricAccumulator<DegBlock, MetricValue>, HopConsumer {
-  readonly sampleRate: number;
-  readonly hop: number;
-  private readonly problem: string | null;
-  private readonly splitter: HopSplitter;
+export class WadaSnrAccumulator extends DegHopFamily implements MetricAccumulator<DegBlock, MetricValue> {
   private readonly onHop?: (hop: WadaHop) => void;
   private readonly hopRecord: WadaHop = { index: 0, count: 0, absSum: 0, logSum: 0 };
   private count = 0;
@@ -190,16 +186,8 @@ export class WadaSnrAccumulator implements MetricAccumulator<DegBlock, MetricVal
   private hops = 0;
 
   constructor({ sampleRate, onHop }: WadaOptions) {
-    this.sampleRate = sampleRate;
-    this.problem = rateProblem(sampleRate);
-    this.hop = this.problem ? 1 : hopSamples(sampleRate);
+    super(sampleRate);
     this.onHop = onHop;
-    this.splitter = new HopSplitter(this.hop, [this]);
-  }
-
-  update(block: DegBlock): void {
-    if (this.problem) return;
-    this.splitter.push(block, false);
   }
 
   /** @internal */
