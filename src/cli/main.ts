@@ -1,5 +1,6 @@
 /**
- * `earshot` command line. Exit codes: 0 success, 1 unreadable or invalid input, 2 usage error.
+ * `earshot` command line. Exit codes: 0 success, 1 unreadable or invalid input, 2 usage error;
+ * `earshot rig` also 3 when a --fail-below gate fails.
  * Errors print one line naming the file and the problem (set EARSHOT_DEBUG=1 for a stack trace).
  */
 import { parseArgs } from 'node:util';
@@ -9,6 +10,7 @@ import { formatReport, reportJson } from './format.js';
 import { loadInputs } from './load.js';
 import { DEMO_USAGE, runDemo } from './demo-command.js';
 import { MONITOR_USAGE, runMonitor } from './monitor-command.js';
+import { RIG_USAGE, runRig } from './rig-command.js';
 import { PUSH_USAGE, runPush } from './push-command.js';
 import { REPLAY_USAGE, runReplay } from './replay-command.js';
 import { SERVE_USAGE, runServe } from './serve-command.js';
@@ -18,6 +20,8 @@ export interface CliIo {
   stderr: (s: string) => void;
   /** stdout is an interactive terminal (enables the live-updating views). */
   isTty?: boolean;
+  /** stderr is an interactive terminal (progress bars). */
+  stderrIsTty?: boolean;
 }
 
 export const USAGE = `Usage:
@@ -45,6 +49,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runMonitor(rest, io, io.isTty ?? false);
       case 'demo':
         return await runDemo(rest, io);
+      case 'rig':
+        return await runRig(rest, io);
       case 'serve':
         return await runServe(rest, io);
       case 'push':
@@ -55,10 +61,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        io.stdout([USAGE, MONITOR_USAGE, DEMO_USAGE, SERVE_USAGE, PUSH_USAGE, REPLAY_USAGE].join('\n'));
+        io.stdout([USAGE, MONITOR_USAGE, DEMO_USAGE, SERVE_USAGE, PUSH_USAGE, REPLAY_USAGE, RIG_USAGE].join('\n'));
         return command === undefined ? 2 : 0;
       default:
-        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, monitor, demo, serve, push, replay`);
+        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, monitor, demo, serve, push, replay, rig`);
     }
   } catch (e) {
     return reportError(e, io);

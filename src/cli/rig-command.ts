@@ -13,7 +13,7 @@ import { earshotError } from '../errors.js';
 import { batchJson, conditionStatus, runBatch, type BatchResult } from '../rig/batch.js';
 import { budgetLine, checkLine, delayLine, formatNumber, formatRig, problemLines, qualityLines, table, verdictLine } from '../rig/format.js';
 import { buildScenario, wavFiles } from '../rig/inputs.js';
-import { Renderer } from '../rig/renderer.js';
+import { markLines, Renderer } from '../rig/renderer.js';
 import { renderReportHtml, type ReportInput } from '../rig/report-html.js';
 import { DEFAULT_MAX_OVERRUNS, DEFAULT_QUANTUM_BUDGET, concatFloat64, rigJson, runConditions, summarize, type OverrunAllowance, type RigResult, type RigSetup } from '../rig/index.js';
 import { parseThresholds } from '../rig/thresholds.js';
@@ -183,7 +183,7 @@ export async function runRig(args: string[], io: RigIo): Promise<number> {
   if (!statSync(setup.processorPath).isFile()) throw earshotError('ERR_FILE_UNREADABLE', `${values.processor}: not a file`);
 
   const notes: string[] = [];
-  const renderer = new Renderer();
+  const renderer = new Renderer((text) => io.stderr(markLines(text)));
   try {
     if (batch) {
       const cleanFiles = wavFiles(values['clean-dir']!, '--clean-dir');

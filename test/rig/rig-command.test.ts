@@ -1,0 +1,324 @@
+/**
+ * `earshot rig` end to end: real OfflineAudioContexts (node-web-audio-api), the real capture worklet,
+ * the example processors and deliberately broken ones (test/rig/fixtures). One file, so the renders
+ * run one after another (their per-quantum timings are the subject of some tests).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gateMetrics } from '../../src/rig/thresholds.js';
+import { HELLO, json, rig, RIG_TIMEOUT_MS, speech, tmp, whiteNoise, writeWav } from './helpers.js';
+
+const FIX = 'test/rig/fixtures';
+let clean1: string; // 1.5 s of speech
+let cleanShort: string; // 0.5 s of speech
+let noise: string; // 1 s of white noise (looped by the rig)
+
+beforeAll(() => {
+  clean1 = writeWav('clean-1.5s.wav', speech(0.5, 1.5));
+  cleanShort = writeWav('clean-0.5s.wav', speech(1, 0.5));
+  noise = writeWav('white.wav', whiteNoise(16000, 11));
+});
+
+describe('earshot rig: usage', () => {
+  const usage = async (argv: string[], message: RegExp) => {
+    await expect(rig(argv)).rejects.toMatchObject({ code: 'ERR_USAGE', message: expect.stringMatching(message) });
+  };
+  it('rejects missing or conflicting inputs with ERR_USAGE (exit code 2 in the CLI)', async () => {
+    await usage(['--clean', HELLO, '--noise', HELLO], /expected --processor/);
+    await usage(['--processor', 'examples/passthrough.worklet.js', '--noise', HELLO], /expected --clean/);
+    await usage(['--processor', 'examples/passthrough.worklet.js', '--clean', HELLO], /one of --noise .* or --noisy/);
+    await usage(['--processor', 'examples/passthrough.worklet.js', '--clean', HELLO, '--noise', HELLO, '--noisy', HELLO], /one of --noise/);
+    await usage(['--processor', 'examples/passthrough.worklet.js', '--clean', HELLO, '--noisy', HELLO, '--snr', '5'], /--snr applies to --noise/);
+    await usage(['--processor', 'examples/passthrough.worklet.js', '--clean-dir', tmp], /both --clean-dir and --noise-dir/);
+    await usage(['--processor', 'examples/passthrough.worklet.js', '--clean-dir', tmp, '--noise-dir', tmp, '--clean', HELLO], /replace --clean/);
+  });
+
+  it('rejects malformed values with a message naming the flag', async () => {
+    const base = ['--processor', 'examples/passthrough.worklet.js', '--clean', HELLO, '--noise', HELLO];
+    await usage([...base, '--snr', '5,,0'], /--snr: expected comma-separated numbers/);
+    await usage([...base, '--snr', '5,5'], /--snr: each SNR once/);
+    await usage([...base, '--options', '{bad'], /--options: not valid JSON/);
+    await usage([...base, '--options', '[1]'], /--options: expected a JSON object/);
+    await usage([...base, '--rate', '96000'], /--rate: expected an integer sample rate in 8000..48000/);
+    await usage([...base, '--quantum-budget', '0'], /--quantum-budget: expected a number in \(0, 10\]/);
+    await usage([...base, '--max-overruns', 'some'], /--max-overruns: expected a count/);
+    await usage([...base, '--fail-below', 'sisdr_gain=3'], /--fail-below: unknown key "sisdr_gain"/);
+    await usage([...base, '--fail-above', 'delay_ms=soon'], /--fail-above: delay_ms needs a number/);
+    await usage([...base, '--report', 'out.txt'], /--report: expected a \.html file name/);
+    await usage([...base, 'extra.wav'], /unexpected argument "extra.wav"/);
+  });
+
+  it('a missing processor file is bad input (ERR_FILE_NOT_FOUND: exit code 1), not a usage error', async () => {
+    await expect(rig(['--processor', 'no/such.worklet.js', '--clean', HELLO, '--noise', HELLO])).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND' });
+  });
+
+  it('--help prints the usage', async () => {
+    const r = await rig(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/earshot rig --processor FILE\.js/);
+    expect(r.stdout).toMatch(/Exit codes: 0 pass, 1 broken processor or bad input, 2 usage error, 3 a gate failed/);
+  });
+});
+
+describe('earshot rig: example processors', () => {
+  it(
+    'passthrough: delay 0 (constant), every delta exactly 0, no overrun, exit 0',
+    async () => {
+      const r = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean', clean1, '--noise', noise, '--snr', '5,0', '--json']);
+      expect(r.code).toBe(0);
+      const j = json(r);
+      expect(j).toMatchObject({ name: 'passthrough', sampleRate: 16000, quantumMs: 8, delaySamples: 0, delayMs: 0, delayConstant: true, verdict: 'pass', exitCode: 0 });
+      expect(j.problems).toEqual([]);
+      expect(j.conditions.map((c: { snr: number }) => c.snr)).toEqual([5, 0]);
+      for (const c of j.conditions) {
+        // Input SNR as mixed: exact in float64; the capture carries Float32 samples, whose rounding
+        // (relative 2^-24) moves the SNR by ~1e-6 dB, far inside 1e-4.
+        expect(c.noisy.snr).toBeCloseTo(c.snr, 4);
+        // Keys of `earshot analyze --json` for both, and a delta for every metric.
+        expect(Object.keys(c.processed)).toEqual(Object.keys(c.noisy));
+        expect(Object.keys(c.delta)).toEqual(gateMetrics()); // reference metrics, then reference-free numbers
+        for (const k of gateMetrics()) expect(k in c.noisy).toBe(true);
+        // The output is the input sample for sample, so both analyses see identical arrays: each
+        // delta is exactly 0 (tolerance 0), or null where the metric is undefined for both.
+        for (const k of gateMetrics()) {
+          if (c.noisy[k] === null) expect(c.delta[k]).toBeNull();
+          else expect(c.delta[k]).toBe(0);
+        }
+        expect(c.delayHalves).toEqual([0, 0]);
+      }
+      // ~1.5 s at 16 kHz: 188 quanta per condition, every one timed.
+      expect(j.quantum.quanta).toBe(2 * Math.ceil((1.5 * 16000) / 128));
+      expect(j.quantum.overruns).toBe(0);
+      expect(j.quantum.p50).toBeLessThan(0.05); // a copy of 128 samples: microseconds of an 8 ms quantum
+      expect(j.quantum.p99).toBeLessThanOrEqual(j.quantum.max);
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'fixed delay: the delay is found exactly (37 and 480 samples), constant over both halves',
+    async () => {
+      for (const d of [37, 480]) {
+        const r = await rig(['--processor', 'examples/fixed-delay.worklet.js', '--options', JSON.stringify({ delaySamples: d }), '--clean', clean1, '--noise', noise, '--snr', '10', '--json']);
+        const j = json(r);
+        expect(j.delaySamples).toBe(d);
+        expect(j.delayMs).toBe((1000 * d) / 16000);
+        expect(j.delayConstant).toBe(true);
+        expect(j.conditions[0].delayHalves).toEqual([d, d]);
+        expect(j.conditions[0].processed.delayMs).toBe((1000 * d) / 16000); // analyze compensated the same delay
+        expect(j.options).toEqual({ delaySamples: d });
+        expect(r.code).toBe(0);
+      }
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'spectral subtraction on speech in white noise: SI-SDR up by more than 3 dB, delay = fftSize, gates pass',
+    async () => {
+      const speechNoise = writeWav('white-long.wav', whiteNoise(3 * 16000, 5));
+      const r = await rig([
+        '--processor', 'examples/spectral-subtraction.worklet.js', '--clean', HELLO, '--noise', speechNoise, '--snr', '5,0',
+        '--fail-below', 'sisdr_delta=3,estoi_delta=0', '--fail-above', 'delay_ms=40', '--json',
+        // Quality is the subject here, not the budget: tolerate a loaded machine's scheduling spikes.
+        '--max-overruns', '5%',
+      ]);
+      const j = json(r);
+      expect(j.problems).toEqual([]);
+      for (const c of j.conditions) {
+        expect(c.delta.sisdr).toBeGreaterThan(3);
+        expect(c.delta.estoi).toBeGreaterThan(0);
+        expect(c.delta.snr).toBeGreaterThan(3);
+      }
+      expect(j.delaySamples).toBe(512); // documented latency: exactly fftSize (512 at 16 kHz)
+      expect(j.delayConstant).toBe(true);
+      expect(j.checks.filter((c: { pass: boolean }) => !c.pass)).toEqual([]);
+      expect(j.checks.map((c: { key: string }) => c.key)).toEqual(['sisdr_delta', 'sisdr_delta', 'estoi_delta', 'estoi_delta', 'delay_ms', 'overruns']);
+      expect(r.code).toBe(0);
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'a failed gate: exit code 3, a FAIL line and the verdict',
+    async () => {
+      const r = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean', clean1, '--noise', noise, '--snr', '5', '--fail-below', 'sisdr_delta=1', '--fail-above', 'lsd=100']);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toMatch(/FAIL {2}sisdr_delta ≥ 1 at 5 dB: 0/);
+      expect(r.stdout).toMatch(/pass {2}lsd ≤ 100 at 5 dB: /);
+      expect(r.stdout).toMatch(/Verdict: FAIL \(a gate failed\), exit code 3/);
+      expect(r.stdout).toMatch(/Latency {3}0 samples = 0\.000 ms, constant \(first \/ second half: 5 dB: 0 \/ 0\)/);
+      expect(r.stdout).toMatch(/Quality at input SNR 5 dB\n {2}metric +unit +better +noisy +processed +delta/);
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'budget: a deliberately slow processor (80 % of each quantum) shows overruns and fails; pass-through showed none',
+    async () => {
+      const r = await rig(['--processor', 'examples/slow.worklet.js', '--options', '{"load": 0.8}', '--clean', writeWav('clean-1s.wav', speech(1, 1)), '--noise', noise, '--snr', '5', '--json']);
+      const j = json(r);
+      const quanta = Math.ceil(16000 / 128);
+      expect(j.quantum.quanta).toBe(quanta);
+      // It busy-waits 0.8 of a quantum by the worklet's clock: at least that, measured around it.
+      expect(j.quantum.p50).toBeGreaterThanOrEqual(0.8);
+      expect(j.quantum.overruns).toBe(quanta);
+      expect(j.checks).toContainEqual({ key: 'overruns', op: '<=', limit: 1, value: quanta, pass: false });
+      expect(j.verdict).toBe('fail');
+      expect(r.code).toBe(3);
+      // Within a larger budget it passes.
+      const ok = await rig(['--processor', 'examples/slow.worklet.js', '--options', '{"load": 0.3, "every": 4}', '--clean', cleanShort, '--noise', noise, '--snr', '5', '--quantum-budget', '0.9', '--json']);
+      expect(json(ok).quantum.overruns).toBe(0);
+      expect(ok.code).toBe(0);
+    },
+    RIG_TIMEOUT_MS,
+  );
+});
+
+describe('earshot rig: console output of the processor', () => {
+  it(
+    'goes to stderr, marked, and never into the --json on stdout',
+    async () => {
+      const r = await rig(['--processor', join(FIX, 'chatty.worklet.js'), '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json']);
+      expect(r.code).toBe(0);
+      expect(json(r).name).toBe('chatty');
+      expect(r.stderr).toContain('earshot rig: worklet: chatty: constructed\n');
+    },
+    RIG_TIMEOUT_MS,
+  );
+});
+
+describe('earshot rig: broken processors give a clear line and a non-zero exit, never a hang', () => {
+  const broken = async (file: string, kind: string, line: RegExp, extra: string[] = []) => {
+    const r = await rig(['--processor', join(FIX, file), '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json', ...extra]);
+    expect(r.code).toBe(1);
+    const j = json(r);
+    expect(j.verdict).toBe('broken');
+    expect(j.problems.map((p: { kind: string }) => p.kind)).toContain(kind);
+    expect(r.stderr).toMatch(line); // --json: the problem lines also go to stderr for CI logs
+    return { r, j };
+  };
+
+  it(
+    'throws in process(): the quantum, the time, the message and where',
+    async () => {
+      const { j } = await broken('throws.worklet.js', 'exception', /exception: process\(\) threw at quantum 10 \(t = 0\.080 s\): Error: deliberate failure in process\(\) \(at .*throws\.worklet\.js:8:\d+\)\. A browser stops calling/);
+      // Scored anyway (the output is silence from quantum 10): no NaN escapes into the JSON.
+      expect(typeof j.conditions[0].noisy.sisdr).toBe('number');
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it('never returns true', async () => {
+    await broken('no-return.worklet.js', 'return', /return: process\(\) returned undefined \(no return statement\?\) in 63 of 63 quanta, first at quantum 0/);
+  }, RIG_TIMEOUT_MS);
+
+  it('outputs NaN', async () => {
+    const { j } = await broken('nan.worklet.js', 'nonfinite', /nonfinite: the output has NaN or infinite samples in 43 of 63 quanta, first at quantum 20 \(t = 0\.160 s\); they were scored as 0/);
+    expect(typeof j.conditions[0].processed.snr).toBe('number');
+  }, RIG_TIMEOUT_MS);
+
+  it('wrong channel count (a stereo processor on the rig’s mono node)', async () => {
+    await broken('stereo.worklet.js', 'exception', /process\(\) threw at quantum 0 .*TypeError: .* — wrong channel count\? The rig connects one mono input and one mono output/);
+  }, RIG_TIMEOUT_MS);
+
+  it('constructor throws', async () => {
+    const { r } = await broken('ctor-throws.worklet.js', 'constructor', /constructor: the processor's constructor threw: TypeError: gain must be a number, got undefined/);
+    expect(r.stderr).not.toMatch(/at new CtorThrowsProcessor/); // the engine's own echo of the error is dropped
+  }, RIG_TIMEOUT_MS);
+
+  it(
+    'process() never returns: the render is abandoned after --timeout and the rig exits',
+    async () => {
+      const { r } = await broken('hang.worklet.js', 'timeout', /timeout: the render did not finish within 2 s \(--timeout\): process\(\) has been running since quantum 3 \(t = 0\.024 s\) without returning/, ['--timeout', '2']);
+      // 2 s of timeout plus starting the worker; far less than a hang.
+      expect(r.ms).toBeLessThan(30_000);
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it('a module that does not load, and one with two processors but no --name', async () => {
+    await broken('syntax-error.worklet.js', 'load', /load: .*syntax-error\.worklet\.js: the module failed to load: SyntaxError/);
+    await broken('two-processors.worklet.js', 'name', /name: .*two-processors\.worklet\.js: registers 2 processors \(halve, invert\); choose one with --name/);
+    await broken('two-processors.worklet.js', 'name', /no processor named "double" \(it registers: halve, invert\)/, ['--name', 'double']);
+  }, RIG_TIMEOUT_MS);
+
+  it(
+    '--name picks a processor; a process() assigned in the constructor is timed too',
+    async () => {
+      const r = await rig(['--processor', join(FIX, 'two-processors.worklet.js'), '--name', 'invert', '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json']);
+      const j = json(r);
+      expect(r.code).toBe(0);
+      expect(j.name).toBe('invert');
+      expect(j.quantum.quanta).toBe(63);
+      expect(j.delaySamples).toBe(0); // an inverted copy: GCC-PHAT is polarity-aware
+      expect(j.conditions[0].delta.sisdr).toBe(0); // SI-SDR is invariant to a gain of −1 (exactly, here)
+    },
+    RIG_TIMEOUT_MS,
+  );
+});
+
+describe('earshot rig: batch mode', () => {
+  it(
+    'scores every clean × noise pair at each SNR, with plain progress lines off a terminal and a summary',
+    async () => {
+      const cleanDir = join(tmp, 'batch-clean');
+      const noiseDir = join(tmp, 'batch-noise');
+      writeWav('batch-clean/a.wav', speech(0.4, 0.8));
+      writeWav('batch-clean/b.wav', speech(2.5, 0.8));
+      writeWav('batch-noise/white.wav', whiteNoise(8000, 3));
+      writeWav('batch-noise/README.txt.wav', whiteNoise(4000, 4, 0.1));
+      const r = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean-dir', cleanDir, '--noise-dir', noiseDir, '--snr', '5', '--json'], { stderrIsTty: false });
+      expect(r.code).toBe(0);
+      expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+        'earshot rig: 1/4 a.wav + README.txt.wav at 5 dB',
+        'earshot rig: 2/4 a.wav + white.wav at 5 dB',
+        'earshot rig: 3/4 b.wav + README.txt.wav at 5 dB',
+        'earshot rig: 4/4 b.wav + white.wav at 5 dB',
+      ]);
+      const j = json(r);
+      expect(j.mode).toBe('batch');
+      expect(j.items).toHaveLength(4);
+      expect(j.conditions).toHaveLength(1);
+      expect(j.conditions[0]).toMatchObject({ snr: 5, n: 4 });
+      expect(j.conditions[0].delta.sisdr).toBe(0);
+      expect(j.conditions[0].noisy.snr).toBeCloseTo(5, 4); // each pair mixed at 5 dB (Float32 capture: ~1e-6 dB)
+      expect(j.delaySamples).toBe(0);
+      expect(j.quantum.quanta).toBe(4 * Math.ceil((0.8 * 16000) / 128));
+
+      // On a terminal: a progress bar redrawn in place, then the tables.
+      const t = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean-dir', cleanDir, '--noise-dir', noiseDir, '--snr', '5'], { stderrIsTty: true });
+      expect(t.stderr).toMatch(/^\r\x1b\[K\[░{24}\] 1\/4 a\.wav \+ README\.txt\.wav at 5 dB\r\x1b\[K\[█{6}░{18}\] 2\/4 a\.wav \+ white\.wav at 5 dB/);
+      expect(t.stderr.endsWith('\r\x1b[K')).toBe(true);
+      expect(t.stdout).toMatch(/clean +noise +SNR +ΔSI-SDR dB +ΔSTOI +delay +p99 +status/);
+      expect(t.stdout).toMatch(/b\.wav +white\.wav +5 dB +0\.00 +0\.0000 +0 +[\d.]+ % +ok/);
+      expect(t.stdout).toMatch(/Mean over 4 file pairs at input SNR 5 dB/);
+      expect(t.code).toBe(0);
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it('a folder without .wav files, or no folder at all, is bad input', async () => {
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty, { recursive: true });
+    const argv = (dir: string) => ['--processor', 'examples/passthrough.worklet.js', '--clean-dir', dir, '--noise-dir', tmp];
+    await expect(rig(argv(empty))).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND', message: expect.stringMatching(/no \.wav files in it/) });
+    await expect(rig(argv(join(tmp, 'nothing-here')))).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND', message: expect.stringMatching(/no such folder/) });
+  });
+});
+
+describe('earshot rig: the example worklets', () => {
+  it('document their registered name and options at the top', () => {
+    for (const [file, name] of [
+      ['passthrough', 'passthrough'],
+      ['fixed-delay', 'fixed-delay'],
+      ['spectral-subtraction', 'spectral-subtraction'],
+      ['slow', 'slow'],
+    ]) {
+      const src = readFileSync(`examples/${file}.worklet.js`, 'utf8');
+      expect(src.slice(0, 3000)).toMatch(new RegExp(`Registered name: \`${name}\``));
+      expect(src).toMatch(new RegExp(`registerProcessor\\('${name}'`));
+    }
+  });
+});

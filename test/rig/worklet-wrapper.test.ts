@@ -1,0 +1,127 @@
+/**
+ * The timing wrapper's source run in a fake AudioWorkletGlobalScope (node:vm): what it does around
+ * the user's process() without any audio engine. The real engine path is covered by
+ * rig-command.test.ts.
+ */
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { RIG_OPTIONS_KEY, WRAPPER_SOURCE, createRigBuffer, readRigBuffer } from '../../src/rig/worklet-wrapper.js';
+
+type Ctor = new (options: unknown) => { process(i: Float32Array[][], o: Float32Array[][], p: object): boolean; seen?: unknown };
+
+function scope(withPerformance = true) {
+  const registered = new Map<string, Ctor>();
+  const context = vm.createContext({
+    ...(withPerformance ? { performance } : {}),
+    registerProcessor: (name: string, C: Ctor) => void registered.set(name, C),
+  });
+  vm.runInContext('globalThis.AudioWorkletProcessor = class AudioWorkletProcessor {};', context);
+  vm.runInContext(WRAPPER_SOURCE, context);
+  return { define: (src: string) => vm.runInContext(src, context), registered };
+}
+
+function io(x: number[]) {
+  const input = [[Float32Array.from(x)]];
+  const output = [[new Float32Array(x.length)]];
+  return { input, output };
+}
+
+describe('timing wrapper', () => {
+  it('strips its option, times each call, passes the output through, and names what it registered', () => {
+    const s = scope();
+    s.define(`registerProcessor('copy', class extends AudioWorkletProcessor {
+      constructor(options) { super(); this.seen = JSON.stringify(options.processorOptions); }
+      process(inputs, outputs) { outputs[0][0].set(inputs[0][0]); return true; }
+    });`);
+    const sab = createRigBuffer(4);
+    const P = s.registered.get('copy')!;
+    const p = new P({ processorOptions: { gain: 2, [RIG_OPTIONS_KEY]: { buffer: sab } } });
+    expect(p.seen).toBe('{"gain":2}'); // the user's constructor never sees the rig's key
+    for (let q = 0; q < 3; q++) {
+      const { input, output } = io([q, 1, 2]);
+      expect(p.process(input, output, {})).toBe(true);
+      expect(Array.from(output[0][0])).toEqual([q, 1, 2]);
+    }
+    const c = readRigBuffer(sab);
+    expect(c).toMatchObject({ calls: 3, busy: false, current: 2, exceptions: 0, falsy: 0, nonFinite: 0, shape: 0, constructed: true, timer: 'performance.now' });
+    expect(c.durations).toHaveLength(3);
+    for (const d of c.durations) expect(d).toBeGreaterThanOrEqual(0);
+  });
+
+  it('an exception: counted once with its message, silence from then on, the user never called again', () => {
+    const s = scope();
+    s.define(`globalThis.calls = 0; registerProcessor('boom', class extends AudioWorkletProcessor {
+      process(inputs, outputs) { outputs[0][0].fill(1); if (++globalThis.calls === 2) throw new RangeError('too loud'); return true; }
+    });`);
+    const sab = createRigBuffer(4);
+    const p = new (s.registered.get('boom')!)({ processorOptions: { [RIG_OPTIONS_KEY]: { buffer: sab } } });
+    const outs = [0, 1, 2, 3].map(() => {
+      const { input, output } = io([0.5, 0.5]);
+      expect(p.process(input, output, {})).toBe(true); // the rig keeps rendering
+      return Array.from(output[0][0]);
+    });
+    expect(outs).toEqual([[1, 1], [0, 0], [0, 0], [0, 0]]);
+    expect(s.define('globalThis.calls')).toBe(2);
+    const c = readRigBuffer(sab);
+    expect(c).toMatchObject({ calls: 4, exceptions: 1, exceptionAt: 1 });
+    expect(c.errorText).toMatch(/^RangeError: too loud \(at evalmachine\.<anonymous>:\d+:\d+\)$/);
+    expect(c.durations).toHaveLength(2); // calls that never reached the user are not timed
+  });
+
+  it('falsy returns (only while the input is connected), NaN and ±Infinity scrubbed to 0, channel layout', () => {
+    const s = scope();
+    s.define(`registerProcessor('odd', class extends AudioWorkletProcessor {
+      process(inputs, outputs) { const y = outputs[0][0]; y[0] = NaN; y[1] = Infinity; y[2] = -Infinity; y[3] = 0.25; }
+    });`);
+    const sab = createRigBuffer(4);
+    const p = new (s.registered.get('odd')!)({ processorOptions: { [RIG_OPTIONS_KEY]: { buffer: sab } } });
+    const { input, output } = io([1, 1, 1, 1]);
+    p.process(input, output, {});
+    expect(Array.from(output[0][0])).toEqual([0, 0, 0, 0.25]);
+    p.process([[]], [[new Float32Array(4)], [new Float32Array(4)]], {}); // no input channel; two outputs
+    const c = readRigBuffer(sab);
+    expect(c).toMatchObject({ falsy: 1, falsyAt: 0, falsyKind: 'undefined', nonFinite: 2, nonFiniteAt: 0, shape: 1, shapeAt: 1, shapeOutputs: 2, shapeChannels: 1 });
+  });
+
+  it('a constructor error is recorded, then rethrown', () => {
+    const s = scope();
+    s.define(`registerProcessor('ctor', class extends AudioWorkletProcessor { constructor() { super(); throw new Error('no options'); } process() { return true; } });`);
+    const sab = createRigBuffer(4);
+    expect(() => new (s.registered.get('ctor')!)({ processorOptions: { [RIG_OPTIONS_KEY]: { buffer: sab } } })).toThrow('no options');
+    expect(readRigBuffer(sab)).toMatchObject({ constructorError: true, constructed: false, errorText: expect.stringMatching(/^Error: no options/) });
+  });
+
+  it('a process() assigned in the constructor is timed; a node made outside the rig runs unwrapped', () => {
+    const s = scope();
+    s.define(`registerProcessor('own', class extends AudioWorkletProcessor {
+      constructor() { super(); this.process = (inputs, outputs) => { outputs[0][0].fill(7); return true; }; }
+    });`);
+    const sab = createRigBuffer(4);
+    const p = new (s.registered.get('own')!)({ processorOptions: { [RIG_OPTIONS_KEY]: { buffer: sab } } });
+    const { input, output } = io([1]);
+    p.process(input, output, {});
+    expect(output[0][0][0]).toBe(7);
+    expect(readRigBuffer(sab).durations).toHaveLength(1);
+    const plain = new (s.registered.get('own')!)({ processorOptions: {} });
+    const o2 = io([1]);
+    expect(plain.process(o2.input, o2.output, {})).toBe(true);
+    expect(o2.output[0][0][0]).toBe(7);
+  });
+
+  it('without performance.now() it falls back to Date.now() and says so', () => {
+    const s = scope(false);
+    s.define(`registerProcessor('p', class extends AudioWorkletProcessor { process() { return true; } });`);
+    const sab = createRigBuffer(2);
+    const p = new (s.registered.get('p')!)({ processorOptions: { [RIG_OPTIONS_KEY]: { buffer: sab } } });
+    const { input, output } = io([0]);
+    p.process(input, output, {});
+    expect(readRigBuffer(sab)).toMatchObject({ timer: 'Date.now', calls: 1 });
+  });
+
+  it('leaves the capture processor alone', () => {
+    const s = scope();
+    s.define(`class Capture extends AudioWorkletProcessor { process() { return true; } }; registerProcessor('earshot-capture', Capture);`);
+    expect(s.registered.get('earshot-capture')!.name).toBe('Capture');
+    expect(s.define('Capture')).toBe(s.registered.get('earshot-capture'));
+  });
+});
