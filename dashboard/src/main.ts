@@ -7,6 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import type { WindowName } from '../../src/live/types.js';
 import type { AlertMessage } from '../../src/server/feed-types.js';
+import { mountBrowserMode } from './browser-mode.js';
 import { MetricCard } from './charts.js';
 import { FeedConnection, type ConnectionState } from './feed.js';
 import { describeMetric, formatValue, metricOrder } from './format.js';
@@ -51,7 +52,20 @@ const feed = new FeedConnection({
   onState: showConnection,
   onMessage: (m) => {
     store.apply(m);
-    if (m.type === 'hello' || (m.type === 'session' && m.event !== 'ended')) autoSelect();
+    if (ownSession !== undefined && store.sessions.has(ownSession)) {
+      select(ownSession, true);
+      ownSession = undefined;
+    } else if (m.type === 'hello' || (m.type === 'session' && m.event !== 'ended')) autoSelect();
+  },
+});
+/** A session this page opened in browser mode: selected as soon as the feed lists it. */
+let ownSession: string | undefined;
+mountBrowserMode({
+  root: $('browser-mode'),
+  token,
+  onSession: (id) => {
+    if (store.sessions.has(id)) select(id, true);
+    else ownSession = id;
   },
 });
 
