@@ -26,7 +26,8 @@ describe('earshot demo', () => {
     demo = await startDemoAudio(handle.server, 'demo-test-token');
     const deadline = Date.now() + 150_000;
     const session = () => handle.server.registry.list().find((s) => s.id.startsWith(DEMO_SESSION));
-    const stoi = () => (session() ? handle.server.registry.get(session()!.id)?.latest.get('stoi/3s') : undefined);
+    // The registry keys its latest values by metric NUL window.
+    const stoi = () => (session() ? handle.server.registry.get(session()!.id)?.latest.get('stoi\u00003s') : undefined);
     // 3 s of audio: enough for the delay lock and the first STOI segments.
     while (Date.now() < deadline && stoi()?.value == null) {
       await new Promise((r) => setTimeout(r, 250));
