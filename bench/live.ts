@@ -51,18 +51,49 @@ export async function benchLive(): Promise<Record<string, unknown>> {
     const ref = speechLike(20 * rate, rate, 3);
     const deg = ref.map((v) => Math.fround(0.9 * v));
     const noisy = ref;
-    const mem: (string | number)[][] = [['session memory', 'heap MB']];
-    for (const seconds of [60, 3600]) {
+    const mem: (string | number)[][] = [['session memory', 'MB (heap + typed arrays)']];
+    // Footprint of one session: ten fresh sessions fed 10 s each, measured after garbage collection.
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((r) => setImmediate(r));
+      }
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    const base = await settle();
+    const sessions = Array.from({ length: 10 }, () => feedSession(rate, ref, deg, noisy, 10, 4096).session);
+    const perSession = ((await settle()) - base) / 10 / 1e6;
+    for (const s of sessions) s.end();
+    mem.push(['one session (10 sessions / 10)', perSession]);
+    out.sessionMB = perSession;
+    // One session fed for an hour of stream time; its footprint after 1 min and after 60 min must agree.
+    const used = () => {
       gc();
-      const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
-      const { session } = feedSession(rate, ref, deg, noisy, seconds, 4096);
-      gc();
-      const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
-      mem.push([`after ${seconds / 60} min of 16 kHz audio`, (after - before) / 1e6]);
-      out[`heapMB_${seconds}s`] = (after - before) / 1e6;
-      session.end();
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    const before = used();
+    const session = createLiveEngineSession({ id: 'mem', sampleRate: rate, withNoisy: true });
+    session.samples$.subscribe(() => undefined);
+    const block = 4096;
+    let t0 = 0;
+    for (const minutes of [1, 60]) {
+      const until = minutes * 60 * rate;
+      while (t0 < until) {
+        const off = t0 % (ref.length - block);
+        session.push({ t0, sampleRate: rate, ref: ref.subarray(off, off + block), deg: deg.subarray(off, off + block), noisy: noisy.subarray(off, off + block) });
+        t0 += block;
+      }
+      const mb = (used() - before) / 1e6;
+      if (minutes === 1) out.footprintAfter1minMB = mb;
+      else {
+        mem.push(['growth from minute 1 to minute 60 of one stream', mb - (out.footprintAfter1minMB as number)]);
+        out.growth1to60minMB = mb - (out.footprintAfter1minMB as number);
+      }
     }
-    console.log('\nMemory per live session (heap growth, typed arrays included)\n');
+    session.end();
+    console.log('\nMemory per live session (JS heap + typed arrays, after GC)\n');
     console.log(table(mem));
   } else {
     console.log('\n(run with node --expose-gc for the memory-per-session figures)');
