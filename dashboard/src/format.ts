@@ -2,7 +2,7 @@
  * Labels, units and number formats of the metrics, from the one list the CLI uses
  * (src/analysis/metric-info.ts), plus the live-only `delay`.
  */
-import { METRIC_INFO, METRIC_KEYS, type MetricKey } from '../../src/analysis/metric-info.js';
+import { METRIC_INFO, METRIC_KEYS, REFERENCE_FREE_INFO, type MetricKey, type ReferenceFreeValueKey } from '../../src/analysis/metric-info.js';
 
 export interface MetricDisplay {
   label: string;
@@ -31,6 +31,18 @@ export function describeMetric(metric: string): MetricDisplay {
   if (metric === 'delay') {
     return { label: 'Delay', unit: 'ms', description: 'delay of deg behind ref found by GCC-PHAT', digits: 1, minSpan: 2, higherIsBetter: false };
   }
+  const free = REFERENCE_FREE_INFO[metric as ReferenceFreeValueKey];
+  if (free) {
+    const dB = free.unit === 'dB' || free.unit === 'dBFS';
+    return {
+      label: free.label,
+      unit: free.unit,
+      description: `${free.label} (reference-free, from deg${metric === 'noiseAttenuationDb' || metric === 'speechLevelChangeDb' ? ' and noisy' : ''})`,
+      digits: Math.min(free.digits, 3),
+      minSpan: dB ? 2 : 0.02,
+      higherIsBetter: free.higherIsBetter ?? true,
+    };
+  }
   const info = METRIC_INFO[metric as MetricKey];
   if (!info) return { label: metric, unit: '', description: metric, digits: 3, minSpan: 0.02, higherIsBetter: true };
   const dB = info.unit === 'dB';
@@ -46,9 +58,13 @@ export function describeMetric(metric: string): MetricDisplay {
   };
 }
 
-/** Order of the cards: the CLI's order, then the rest alphabetically, delay last. */
+/**
+ * Order of the cards: the quality index first (its inputs, the metrics with a standard error, follow
+ * it), then the CLI's order, then the rest (reference-free measures) alphabetically, delay last.
+ */
 export function metricOrder(a: string, b: string): number {
-  const rank = (m: string) => (m === 'delay' ? 1e6 : (METRIC_KEYS as readonly string[]).indexOf(m) >= 0 ? (METRIC_KEYS as readonly string[]).indexOf(m) : 1e5);
+  const keys = METRIC_KEYS as readonly string[];
+  const rank = (m: string) => (m === 'qindex' ? -1 : m === 'delay' ? 1e6 : keys.indexOf(m) >= 0 ? keys.indexOf(m) : 1e5);
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
