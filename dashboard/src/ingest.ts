@@ -6,29 +6,24 @@
  * `?token=` (docs/server.md, Security).
  */
 import type { SummaryRecord } from '../../src/live/types.js';
-import { encodeAudio, encodeClose, encodeOpen, streamIdByte, type SampleEncoding, type StreamId } from '../../src/server/protocol.js';
+import {
+  encodeAudio,
+  encodeClose,
+  encodeOpen,
+  streamIdByte,
+  type ClosedReply as ProtocolClosedReply,
+  type OpenedReply as ProtocolOpenedReply,
+  type SampleEncoding,
+  type StreamId,
+} from '../../src/server/protocol.js';
 
 /** Wait this long for the server's `opened` reply, ms. */
 const OPEN_TIMEOUT_MS = 10_000;
 /** Wait this long for `closed` (the server computes the final summary first), ms. */
 const CLOSE_TIMEOUT_MS = 30_000;
 
-export interface OpenedReply {
-  type: 'opened';
-  handle: number;
-  session: string;
-  sessions: string[];
-  sampleRate: number;
-  streams: string[];
-}
-
-export interface ClosedReply {
-  type: 'closed';
-  handle: number;
-  session: string;
-  sessions: string[];
-  summaries: SummaryRecord[];
-}
+export type OpenedReply = ProtocolOpenedReply;
+export type ClosedReply = ProtocolClosedReply<SummaryRecord>;
 
 type Reply = { type: string; handle?: number; message?: string; code?: number; [k: string]: unknown };
 

@@ -5,7 +5,7 @@
  */
 import WebSocket from 'ws';
 import type { FeedMessage } from './feed-types.js';
-import { encodeAudio, encodeClose, encodeOpen, streamIdByte, type SampleEncoding, type StreamId } from './protocol.js';
+import { encodeAudio, encodeClose, encodeOpen, streamIdByte, type ClosedReply, type OpenedReply, type SampleEncoding, type StreamId } from './protocol.js';
 
 /** Bytes queued in the socket above which `IngestClient.drain` waits. */
 export const DRAIN_HIGH_WATER_BYTES = 1 << 20;
@@ -64,22 +64,7 @@ function openSocket(url: string, o: ConnectOptions, what: string, onMessage: (da
   });
 }
 
-export interface OpenedReply {
-  type: 'opened';
-  handle: number;
-  session: string;
-  sessions: string[];
-  sampleRate: number;
-  streams: string[];
-}
-
-export interface ClosedReply {
-  type: 'closed';
-  handle: number;
-  session: string;
-  sessions: string[];
-  summaries: unknown[];
-}
+export type { ClosedReply, OpenedReply } from './protocol.js';
 
 type Reply = { type: string; handle?: number; [k: string]: unknown };
 

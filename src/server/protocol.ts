@@ -299,3 +299,22 @@ export function encodeClose(handle: number): Uint8Array {
 function hex(b: number): string {
   return b.toString(16).padStart(2, '0');
 }
+
+/** The server's JSON reply to an OPEN frame. */
+export interface OpenedReply {
+  type: 'opened';
+  handle: number;
+  session: string;
+  sessions: string[];
+  sampleRate: number;
+  streams: string[];
+}
+
+/** The server's JSON reply to a CLOSE frame, with each engine session's final summary. */
+export interface ClosedReply<Summary = unknown> {
+  type: 'closed';
+  handle: number;
+  session: string;
+  sessions: string[];
+  summaries: Summary[];
+}

@@ -9,23 +9,21 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWavPcm16 } from '../../src/io/wav.js';
 import { startServer, type EarshotServer } from '../../src/server/server.js';
 import { seededRandom } from '../helpers/corpus.js';
+import { haveChromium, launchChromium, type LaunchedChromium } from '../helpers/chromium.js';
 import { fakeEngineFactory } from '../server/fake-engine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(root, 'test', 'artifacts');
 const TOKEN = 'browser-mode-token';
 const realEngine = existsSync(join(root, 'src/live/engine.ts'));
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-if (!haveChromium) console.warn(`browser-mode test skipped: ${CHROMIUM} missing (apt-get install -y chromium)`);
+const chromiumHere = haveChromium('browser-mode test');
 
 const RATE_HZ = 16000;
 /** Long enough for a 3 s STOI window, short enough to keep the test quick (played in real time). */
@@ -54,9 +52,9 @@ function speechLike(n: number, rate: number, seed: number): Float64Array {
   return out;
 }
 
-describe.runIf(haveChromium)('dashboard browser mode in Chromium', () => {
+describe.runIf(chromiumHere)('dashboard browser mode in Chromium', () => {
   let dashboardDir: string;
-  let userDataDir: string;
+  let browser: LaunchedChromium | undefined;
   let server: EarshotServer;
   let context: BrowserContext;
   let page: Page;
@@ -65,32 +63,16 @@ describe.runIf(haveChromium)('dashboard browser mode in Chromium', () => {
     dashboardDir = mkdtempSync(join(tmpdir(), 'earshot-dashboard-bm-'));
     await build({ configFile: join(root, 'dashboard/vite.config.ts'), logLevel: 'warn', build: { outDir: dashboardDir, emptyOutDir: true, sourcemap: false } });
     server = await startServer({ port: 0, token: TOKEN, dashboardDir, ...(realEngine ? {} : { engineFactory: fakeEngineFactory().factory }) });
-    userDataDir = mkdtempSync(join(tmpdir(), 'earshot-chromium-bm-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1440, height: 1000 },
-      deviceScaleFactor: 1,
-    });
+    browser = await launchChromium({ width: 1440, height: 1000 });
+    context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => console.error('page error:', e));
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     if (dashboardDir) rmSync(dashboardDir, { recursive: true, force: true });
   });
 

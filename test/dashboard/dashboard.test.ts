@@ -9,31 +9,29 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPush } from '../../src/cli/push-command.js';
 import type { CliIo } from '../../src/cli/main.js';
 import { startServer, type EarshotServer, type ServerOptions } from '../../src/server/server.js';
+import { haveChromium, launchChromium, type LaunchedChromium } from '../helpers/chromium.js';
 import { fakeEngineFactory } from '../server/fake-engine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(root, 'test', 'artifacts');
 const TOKEN = 'browser-test-token';
 const realEngine = existsSync(join(root, 'src/live/engine.ts'));
 // CI installs Chromium from Debian; elsewhere a machine without it skips (say so loudly).
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-if (!haveChromium) console.warn(`dashboard browser test skipped: ${CHROMIUM} missing (apt-get install -y chromium)`);
+const chromiumHere = haveChromium('dashboard browser test');
 
 const quietIo: CliIo = { stdout: () => {}, stderr: () => {} };
 
 
-describe.runIf(haveChromium)('dashboard in Chromium', () => {
+describe.runIf(chromiumHere)('dashboard in Chromium', () => {
   let dashboardDir: string;
-  let userDataDir: string;
+  let browser: LaunchedChromium | undefined;
   let server: EarshotServer;
   let context: BrowserContext;
   let page: Page;
@@ -48,23 +46,16 @@ describe.runIf(haveChromium)('dashboard in Chromium', () => {
     dashboardDir = mkdtempSync(join(tmpdir(), 'earshot-dashboard-'));
     await build({ configFile: join(root, 'dashboard/vite.config.ts'), logLevel: 'warn', build: { outDir: dashboardDir, emptyOutDir: true, sourcemap: false } });
     server = await startServer(serverOptions(0));
-    userDataDir = mkdtempSync(join(tmpdir(), 'earshot-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1440, height: 1000 },
-      deviceScaleFactor: 1,
-    });
+    browser = await launchChromium({ width: 1440, height: 1000 });
+    context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => console.error('page error:', e));
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     if (dashboardDir) rmSync(dashboardDir, { recursive: true, force: true });
   });
 

@@ -3,19 +3,15 @@
  * no external URLs), and rendered in headless Chromium (Debian's, driven by playwright-core; never a
  * downloaded browser). The screenshot goes to .tmp/rig/ (git-ignored) for a person to look at.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { esc, lineChart, logHistogram, niceTicks } from '../../src/rig/svg.js';
+import { haveChromium, launchChromium } from '../helpers/chromium.js';
 import { rig, RIG_TIMEOUT_MS, speech, whiteNoise, writeWav } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = resolve('.tmp/rig');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-if (!haveChromium) console.warn(`rig report browser test skipped: ${CHROMIUM} missing (apt-get install -y chromium)`);
+const chromiumHere = haveChromium('rig report browser test');
 
 describe('svg helpers', () => {
   it('escapes markup', () => {
@@ -39,7 +35,7 @@ describe('svg helpers', () => {
   });
 });
 
-describe.runIf(haveChromium)('HTML report in Chromium', () => {
+describe.runIf(chromiumHere)('HTML report in Chromium', () => {
   it(
     'is one self-contained page with the verdict, tables and plots, and renders',
     async () => {
@@ -59,14 +55,8 @@ describe.runIf(haveChromium)('HTML report in Chromium', () => {
       expect(text).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|\bhref=|url\(|https?:|\/\//i);
       expect(text.startsWith('<!doctype html>')).toBe(true);
 
-      const userDataDir = mkdtempSync(join(tmpdir(), 'earshot-rig-chromium-'));
-      const context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width: 1280, height: 900 },
-        deviceScaleFactor: 1,
-      });
+      const browser = await launchChromium({ width: 1280, height: 900 });
+      const context = browser.context;
       try {
         const page = context.pages()[0] ?? (await context.newPage());
         const requests: string[] = [];
@@ -93,8 +83,7 @@ describe.runIf(haveChromium)('HTML report in Chromium', () => {
         await page.screenshot({ path: shot, fullPage: true });
         expect(readFileSync(shot).length).toBeGreaterThan(50_000);
       } finally {
-        await context.close();
-        rmSync(userDataDir, { recursive: true, force: true });
+        await browser.close();
       }
     },
     RIG_TIMEOUT_MS,
