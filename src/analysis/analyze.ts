@@ -140,7 +140,7 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
   const pesqMode: PesqMode = options.pesqMode ?? (sampleRate >= 16000 ? 'wb' : 'nb');
   const perPair: Record<string, MetricValue & { uncertainty?: number | null }>[] = alignedRefs.map((ref, k) => {
     const deg = alignedDegs[permutation ? permutation[k] : k];
-    const set = new MetricSet({ sampleRate, withNoisy: alignedNoisy !== undefined, extras });
+    const set = new MetricSet({ sampleRate, withNoisy: alignedNoisy !== undefined, extras, expectedLength: length });
     for (let pos = 0; pos < length; pos += BLOCK) {
       const end = Math.min(length, pos + BLOCK);
       set.update({ ref: ref.subarray(pos, end), deg: deg.subarray(pos, end), noisy: alignedNoisy?.subarray(pos, end) });

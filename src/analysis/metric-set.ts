@@ -33,6 +33,8 @@ export interface MetricSetOptions {
   withNoisy: boolean;
   /** Also PMSQE, LLR, WSS, fwSegSNR and the feature distances (default true). */
   extras?: boolean;
+  /** Samples expected in all (offline: the file length), so stores are sized once. */
+  expectedLength?: number;
 }
 
 /** PMSQE runs at 8 or 16 kHz; other rates are resampled to 16 kHz (8 kHz below 16 kHz). */
@@ -105,12 +107,12 @@ export class MetricSet implements MetricAccumulator<SignalBlock, PairMetrics> {
     features: FeatureDistanceAccumulator;
   } | null;
 
-  constructor({ sampleRate, withNoisy, extras = true }: MetricSetOptions) {
+  constructor({ sampleRate, withNoisy, extras = true, expectedLength }: MetricSetOptions) {
     this.sampleRate = sampleRate;
     this.withNoisy = withNoisy;
     this.segsnr = new SegSnrAccumulator(sampleRate);
     this.cisdr = new CiSdrAccumulator();
-    this.stoi = new StoiAccumulator({ sampleRate, extended: false });
+    this.stoi = new StoiAccumulator({ sampleRate, extended: false, expectedLength });
     this.spectral = new SpectralAccumulator(sampleRate);
     this.extras = extras
       ? {

@@ -43,15 +43,18 @@ export function frameLogSpectralDistance(pRef: Float64Array, pDeg: Float64Array,
   return Math.sqrt(acc / pRef.length);
 }
 
-/** Cosine similarity of two magnitude spectra, or NaN if either is all zero (caller skips it). */
-export function frameCosine(mRef: Float64Array, mDeg: Float64Array): number {
+/**
+ * Cosine similarity of two magnitude spectra given as power spectra (|R|·|D| = sqrt(P_R·P_D), so one
+ * square root per bin and no magnitude arrays), or NaN if either is all zero (the caller skips it).
+ */
+export function frameCosineFromPower(pRef: Float64Array, pDeg: Float64Array): number {
   let rr = 0;
   let dd = 0;
   let rd = 0;
-  for (let k = 0; k < mRef.length; k++) {
-    rr += mRef[k] * mRef[k];
-    dd += mDeg[k] * mDeg[k];
-    rd += mRef[k] * mDeg[k];
+  for (let k = 0; k < pRef.length; k++) {
+    rr += pRef[k];
+    dd += pDeg[k];
+    rd += Math.sqrt(pRef[k] * pDeg[k]);
   }
   return rr > 0 && dd > 0 ? rd / Math.sqrt(rr * dd) : NaN;
 }
@@ -88,11 +91,7 @@ export class SpectralAccumulator implements MetricAccumulator<SignalBlock, Spect
     this.plan.power(deg, this.pDeg);
     const lsd = frameLogSpectralDistance(this.pRef, this.pDeg, this.floorPower);
     this.lsd.add(lsd);
-    for (let k = 0; k < this.pRef.length; k++) {
-      this.pRef[k] = Math.sqrt(this.pRef[k]);
-      this.pDeg[k] = Math.sqrt(this.pDeg[k]);
-    }
-    const c = frameCosine(this.pRef, this.pDeg);
+    const c = frameCosineFromPower(this.pRef, this.pDeg);
     if (!Number.isNaN(c)) this.cosine.add(c);
     this.frameSink?.(lsd, c);
   }

@@ -50,6 +50,11 @@ export interface StoiOptions {
   sampleRate: number;
   /** ESTOI (Jensen & Taal 2016) instead of classic STOI (Taal et al. 2011). */
   extended: boolean;
+  /**
+   * Input samples expected in all (e.g. a file's length): the 10 kHz store is sized once instead of
+   * growing by doubling (which copies it). Only a hint; more or fewer samples are fine.
+   */
+  expectedLength?: number;
 }
 
 /** Intermediate sizes and sums, named like golden.json's `stoi_diagnostics`. */
@@ -102,8 +107,12 @@ const REASON_SILENT_DEG_ESTOI =
 
 /** Float64 store that grows by doubling (at most 2× the signal); `length` is the committed size. */
 class GrowableSignal {
-  data = new Float64Array(1 << 16);
+  data: Float64Array;
   length = 0;
+
+  constructor(initialCapacity = 1 << 16) {
+    this.data = new Float64Array(Math.max(1024, Math.ceil(initialCapacity)));
+  }
 
   reserve(extra: number): void {
     const need = this.length + extra;
@@ -240,8 +249,8 @@ export class StoiAccumulator implements MetricAccumulator {
   readonly extended: boolean;
   /** ref and deg share one resampler (FFT polyphase where it pays); null at 10 kHz. */
   private readonly resampler: PairResampler | null;
-  private readonly x = new GrowableSignal();
-  private readonly y = new GrowableSignal();
+  private readonly x: GrowableSignal;
+  private readonly y: GrowableSignal;
   private readonly work = new StoiWork();
   private cached: StoiFrontEnd | null = null;
 
@@ -254,6 +263,10 @@ export class StoiAccumulator implements MetricAccumulator {
     this.extended = options.extended;
     this.resampler =
       fs === STOI_SAMPLE_RATE ? null : createResamplerPair(octaveResamplerDesign(STOI_SAMPLE_RATE, fs));
+    // Room for the expected length at 10 kHz plus the resampler's tail.
+    const expected = options.expectedLength === undefined ? undefined : (options.expectedLength * STOI_SAMPLE_RATE) / fs + 4096;
+    this.x = new GrowableSignal(expected);
+    this.y = new GrowableSignal(expected);
   }
 
   update(block: SignalBlock): void {
