@@ -48,6 +48,20 @@ import { pesqLike } from '../metrics/pesq/index.js';
 import { qualityIndex } from '../metrics/quality-index.js';
 
 const SLIDING: WindowName[] = ['1s', '3s', '10s'];
+/** Longest t0 gap filled with silence (longer ones: the rest is skipped, so memory stays bounded). */
+const MAX_GAP_FILL_SEC = 10;
+
+function countNonFinite(x: Float64Array): number {
+  let bad = 0;
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) bad++;
+  return bad;
+}
+
+function finiteCopy(x: Float64Array): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = Number.isFinite(x[i]) ? x[i] : 0;
+  return out;
+}
 /** PMSQE rescoring the 10 s window costs ~10× its new frames when done every second: every 5 s. */
 const PMSQE_REFRESH_SEC = 5;
 const PESQ_WINDOW_SEC = 10;
@@ -259,24 +273,70 @@ class LiveEngine implements LiveEngineSession {
     );
   }
 
+  /**
+   * Feed one captured block. Bad input never ends the stream: it is repaired where that is
+   * well-defined and reported as a sample `{metric: 'input', value: null, reason}`:
+   * - NaN/Inf samples are replaced by 0;
+   * - streams of unequal length are cut to the shortest;
+   * - a gap in t0 is filled with silence (up to 10 s; beyond that the rest is skipped), an overlap
+   *   drops the samples already seen;
+   * - a block at another sample rate is dropped.
+   * Only pushing after `end()` throws (a programming error).
+   */
   push(block: StreamBlock): void {
     if (this.ended) throw earshotError('ERR_INVALID_ARGUMENT', `session ${this.id} has ended`);
+    const t = this.expectedT0 / this.sampleRate;
     if (block.sampleRate !== this.sampleRate) {
-      throw earshotError('ERR_SAMPLE_RATE', `block at ${block.sampleRate} Hz in a ${this.sampleRate} Hz session`);
+      this.inputProblem(t, `block at ${block.sampleRate} Hz in a ${this.sampleRate} Hz session: dropped`);
+      return;
     }
-    if (block.t0 !== this.expectedT0) {
-      throw earshotError('ERR_INVALID_ARGUMENT', `block t0 ${block.t0} breaks continuity (expected ${this.expectedT0})`);
+    let { ref, deg, noisy } = block;
+    const n = Math.min(ref.length, deg.length, this.withNoisy ? (noisy?.length ?? 0) : Infinity);
+    if (ref.length !== n || deg.length !== n || (this.withNoisy && noisy!.length !== n)) {
+      this.inputProblem(t, `streams of one block differ in length (ref ${ref.length}, deg ${deg.length}${this.withNoisy ? `, noisy ${noisy?.length ?? 0}` : ''}): cut to ${n}`);
+      ref = ref.subarray(0, n);
+      deg = deg.subarray(0, n);
+      noisy = noisy?.subarray(0, n);
     }
-    if (block.deg.length !== block.ref.length || (this.withNoisy && block.noisy?.length !== block.ref.length)) {
-      throw earshotError('ERR_INVALID_ARGUMENT', 'streams of one block differ in length');
-    }
-    for (const x of [block.ref, block.deg, ...(block.noisy ? [block.noisy] : [])]) {
-      for (let i = 0; i < x.length; i++) {
-        if (!Number.isFinite(x[i])) throw earshotError('ERR_NONFINITE', `non-finite sample at ${block.t0 + i}`);
+    let t0 = block.t0;
+    if (t0 < this.expectedT0) {
+      const skip = Math.min(n, this.expectedT0 - t0);
+      this.inputProblem(t, `block t0 ${t0} overlaps what was already received (expected ${this.expectedT0}): ${skip} samples dropped`);
+      ref = ref.subarray(skip);
+      deg = deg.subarray(skip);
+      noisy = noisy?.subarray(skip);
+      t0 += skip;
+      if (ref.length === 0) return;
+    } else if (t0 > this.expectedT0) {
+      const gap = t0 - this.expectedT0;
+      const fill = Math.min(gap, MAX_GAP_FILL_SEC * this.sampleRate);
+      this.inputProblem(t, `gap of ${gap} samples before t0 ${t0}: ${fill < gap ? `${fill} filled with silence, the rest skipped` : 'filled with silence'}`);
+      const zeros = new Float64Array(Math.min(fill, 4096));
+      for (let done = 0; done < fill; done += zeros.length) {
+        const k = Math.min(zeros.length, fill - done);
+        const z = zeros.subarray(0, k);
+        this.accept(z, z, this.withNoisy ? z : undefined);
       }
+      this.expectedT0 = t0;
     }
-    this.expectedT0 += block.ref.length;
-    this.aligner.push(block);
+    const bad = countNonFinite(ref) + countNonFinite(deg) + (noisy ? countNonFinite(noisy) : 0);
+    if (bad > 0) {
+      this.inputProblem(t, `${bad} non-finite (NaN/Inf) samples replaced by 0`);
+      ref = finiteCopy(ref);
+      deg = finiteCopy(deg);
+      noisy = noisy && finiteCopy(noisy);
+    }
+    this.accept(ref, deg, this.withNoisy ? noisy : undefined);
+  }
+
+  private accept(ref: Float64Array, deg: Float64Array, noisy: Float64Array | undefined): void {
+    const t0 = this.expectedT0;
+    this.expectedT0 += ref.length;
+    this.aligner.push({ t0, sampleRate: this.sampleRate, ref, deg, noisy });
+  }
+
+  private inputProblem(t: number, reason: string): void {
+    this.samples$.next({ session: this.id, t, metric: 'input', window: 'frame', value: null, uncertainty: null, reason });
   }
 
   end(): void {

@@ -155,13 +155,43 @@ describe('live engine', () => {
     expect(delays.some((d) => d.kind === 'jump')).toBe(false);
   });
 
-  it('rejects bad input clearly and keeps running', () => {
+  it('repairs and reports bad input instead of ending the stream', () => {
     const s = createLiveEngineSession({ id: 'bad', sampleRate: fs, withNoisy: false });
-    const x = new Float64Array(100);
-    expect(() => s.push({ t0: 5, sampleRate: fs, ref: x, deg: x })).toThrow(/t0 5 breaks continuity \(expected 0\)/);
-    expect(() => s.push({ t0: 0, sampleRate: fs, ref: x, deg: x.map(() => NaN) })).toThrow(/non-finite sample at 0/);
-    expect(() => s.push({ t0: 0, sampleRate: 8000, ref: x, deg: x })).toThrow(/8000 Hz in a 16000 Hz session/);
-    s.push({ t0: 0, sampleRate: fs, ref: x, deg: x });
+    const inputs: string[] = [];
+    s.samples$.subscribe((x) => {
+      if (x.metric === 'input') inputs.push(x.reason!);
+    });
+    let summary: SummaryRecord | undefined;
+    s.summary$.subscribe((x) => (summary = x));
+    const x = ref.subarray(0, 1000);
+    s.push({ t0: 0, sampleRate: fs, ref: x, deg: x.map((v, i) => (i === 3 ? NaN : i === 4 ? Infinity : v)) });
+    s.push({ t0: 1000, sampleRate: fs, ref: x, deg: x.subarray(0, 900) }); // unequal lengths
+    s.push({ t0: 1500, sampleRate: fs, ref: x, deg: x }); // overlaps 400 samples already received
+    s.push({ t0: 4000, sampleRate: fs, ref: x, deg: x }); // a gap of 1500 samples
+    s.push({ t0: 5000, sampleRate: 8000, ref: x, deg: x }); // wrong rate
+    s.push({ t0: 5000, sampleRate: fs, ref: ref.subarray(5000, 3 * fs), deg: ref.subarray(5000, 3 * fs) });
+    s.end();
+    expect(inputs).toEqual([
+      '2 non-finite (NaN/Inf) samples replaced by 0',
+      'streams of one block differ in length (ref 1000, deg 900): cut to 900',
+      'block t0 1500 overlaps what was already received (expected 1900): 400 samples dropped',
+      'gap of 1500 samples before t0 4000: filled with silence',
+      'block at 8000 Hz in a 16000 Hz session: dropped',
+    ]);
+    expect(summary!.durationSec).toBeGreaterThan(2.5); // the stream went on to its end
+    expect(() => s.push({ t0: 3 * fs, sampleRate: fs, ref: x, deg: x })).toThrow(/session bad has ended/);
     expect(() => createLiveEngineSession({ id: 'x', sampleRate: 96000, withNoisy: false })).toThrow(/8000\.\.48000 Hz, got 96000/);
+  });
+
+  it('a deg unrelated to ref: low confidence, no invented delay; a silent ref gives nulls with reasons', () => {
+    const other = speechLike(6 * fs, 99);
+    const unrelated = runLive(fs, ref.subarray(0, 6 * fs), other);
+    expect(unrelated.delays.every((d) => d.kind === 'lost' && d.confidence === 0)).toBe(true);
+    const silent = runLive(fs, new Float64Array(6 * fs), ref.subarray(0, 6 * fs));
+    for (const k of ['snr', 'sisdr', 'stoi', 'estoi', 'cisdr']) {
+      expect(silent.summary[k]).toBeNull();
+      expect((silent.summary.reasons as Record<string, string>)[k]).toBeTruthy();
+    }
+    for (const x of silent.samples) expect(x.value === null || Number.isFinite(x.value)).toBe(true);
   });
 });

@@ -42,8 +42,9 @@ describe('live operators', () => {
     expect(summary!.reasons).toMatchObject({ snr: expect.stringMatching(/^perfect/) });
   });
 
-  it('monitor turns bad input into an error notification, not a crash', async () => {
+  it('monitor reports bad input as a sample with a reason and goes on', async () => {
     const bad = from([{ t0: 0, sampleRate: fs, ref: new Float64Array(10), deg: new Float64Array(10).fill(NaN) }]);
-    await expect(lastValueFrom(bad.pipe(monitor({ id: 'bad', sampleRate: fs, withNoisy: false })))).rejects.toThrow(/non-finite sample/);
+    const out = await lastValueFrom(bad.pipe(monitor({ id: 'bad', sampleRate: fs, withNoisy: false }), toArray()));
+    expect(out.find((s) => s.metric === 'input')).toMatchObject({ value: null, reason: '10 non-finite (NaN/Inf) samples replaced by 0' });
   });
 });
