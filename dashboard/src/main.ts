@@ -213,7 +213,8 @@ function renderIngestHealth(s: SessionData | undefined): void {
 
 function renderCards(s: SessionData): void {
   const grid = $('charts');
-  const metrics = [...s.metrics.keys()].sort(metricOrder);
+  // `input` samples carry only reasons (repaired bad input); they have no chart.
+  const metrics = [...s.metrics.keys()].filter((m) => m !== 'input').sort(metricOrder);
   let order = false;
   for (const m of metrics) {
     if (!cards.has(m)) {
