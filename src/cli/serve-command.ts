@@ -3,6 +3,7 @@
  * Without --token (or $EARSHOT_TOKEN) a random token is made and printed with the dashboard URL;
  * --no-auth turns the token off, on loopback only.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { earshotError } from '../errors.js';
 import { DEFAULT_ALERT_RULES, loadAlertRules } from '../server/alerts.js';
@@ -12,7 +13,7 @@ import type { CliIo } from './main.js';
 
 export const SERVE_USAGE = `Usage:
   earshot serve [--host 127.0.0.1] [--port 8080] [--token T | --no-auth] [--alerts FILE]
-                [--record DIR] [--allow-origin ORIGIN]...
+                [--record DIR] [--allow-origin ORIGIN]... [--workers auto|N]
 
 Runs the live server: the dashboard at /, Prometheus text at /metrics, PCM ingest at /ingest and the
 live feed at /feed (see docs/server.md and docs/protocol.md). Stop it with Ctrl-C.
@@ -23,6 +24,8 @@ live feed at /feed (see docs/server.md and docs/protocol.md). Stop it with Ctrl-
   --alerts FILE      alert rules, JSON or YAML (default: built-in rules for speech)
   --record DIR       write every session's samples as JSON lines into DIR
   --allow-origin O   also accept WebSockets from pages of origin O (repeatable)
+  --workers auto|N   worker threads running the metric engines (auto: cores − 1, at least 1; 0: in
+                     the server's own thread)
 Exit codes: 0 stopped by a signal, 1 cannot start (e.g. port in use, bad alert file), 2 usage error.
 `;
 
@@ -44,6 +47,7 @@ export async function startServe(args: string[], io: CliIo, extra: Partial<Serve
       alerts: { type: 'string' },
       record: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
+      workers: { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -63,6 +67,10 @@ export async function startServe(args: string[], io: CliIo, extra: Partial<Serve
     throw earshotError('ERR_USAGE', 'serve: the token must be 8..256 printable ASCII characters without spaces');
   }
   const alertRules = values.alerts ? loadAlertRules(values.alerts) : DEFAULT_ALERT_RULES;
+  const workersText = values.workers as string;
+  if (workersText !== 'auto' && !/^\d+$/.test(workersText)) throw earshotError('ERR_USAGE', `serve: --workers must be auto or a number, got "${workersText}"`);
+  // auto: all cores but the one the event loop needs (at least one worker).
+  const engineWorkers = workersText === 'auto' ? Math.max(1, availableParallelism() - 1) : Number(workersText);
 
   let server: EarshotServer;
   try {
@@ -73,6 +81,7 @@ export async function startServe(args: string[], io: CliIo, extra: Partial<Serve
       alertRules,
       recordDir: values.record,
       allowedOrigins: values['allow-origin'] ?? [],
+      engineWorkers,
       log: (line) => io.stderr(`${line}\n`),
       ...extra,
     });

@@ -29,6 +29,8 @@ export interface LoadOptions {
   engineFactory?: LiveEngineFactory;
   /** Report rate passed to the engine (samples per second of stream). */
   reportRateHz?: number;
+  /** Engine worker threads (see ServerOptions.engineWorkers); 0 runs the engines in the server's thread. */
+  engineWorkers?: number;
 }
 
 export interface LoadReport {
@@ -81,6 +83,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     port: 0,
     dashboardDir: null,
     engineFactory: o.engineFactory,
+    engineWorkers: o.engineWorkers,
     reportRateHz: o.reportRateHz,
     limits: { maxSessions: o.sessions + 8, maxFeedClients: o.feedClients + stalled + 8 },
     feed: { maxStallMs: 5000 },

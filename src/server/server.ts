@@ -56,6 +56,11 @@ export interface ServerOptions {
   allowedOrigins?: string[];
   /** Builds one live engine per ref/deg pair; default: the real engine (src/live/engine.ts). */
   engineFactory?: LiveEngineFactory;
+  /**
+   * Run the default engines in this many worker threads (sessions spread round-robin), so the event
+   * loop that serves ingest and the feed never waits for metric work. 0 (default): in this thread.
+   */
+  engineWorkers?: number;
   /** Dashboard directory; default dist/dashboard of this package; null serves none. */
   dashboardDir?: string | null;
   alertRules?: AlertRule[];
@@ -108,7 +113,11 @@ export async function startServer(options: ServerOptions = {}): Promise<EarshotS
   const limits: ServerLimits = { ...DEFAULT_INGEST_LIMITS, maxIngestMessageBytes: DEFAULT_MAX_INGEST_MESSAGE_BYTES, maxFeedClients: 256, ...options.limits };
   const allowedOrigins = options.allowedOrigins ?? [];
   const ingestEnabled = options.ingest ?? true;
-  const engineFactory = options.engineFactory ?? (ingestEnabled ? await defaultEngineFactory() : undefined);
+  const workerPool =
+    !options.engineFactory && ingestEnabled && (options.engineWorkers ?? 0) > 0
+      ? (await import('../live/worker-engine.js')).createWorkerEngineFactory(options.engineWorkers!)
+      : undefined;
+  const engineFactory = options.engineFactory ?? workerPool?.factory ?? (ingestEnabled ? await defaultEngineFactory() : undefined);
   const dashboardDir = options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir;
 
   const counters = new ServerCounters();
@@ -269,6 +278,7 @@ export async function startServer(options: ServerOptions = {}): Promise<EarshotS
         exporter.close();
         registry.close();
         await recorder?.closeAll();
+        await workerPool?.close();
         await httpClosed;
       })();
       return closing;

@@ -1,0 +1,59 @@
+/**
+ * Worker-thread side of `createWorkerEngineFactory` (worker-engine.ts): runs live engine sessions
+ * for the main thread. Messages in: open / push / end; out: samples (one batch per push), delay,
+ * summary, error. One worker serves many sessions.
+ */
+import { parentPort } from 'node:worker_threads';
+import { createLiveEngineSession } from './engine.js';
+import type { LiveEngineOptions, LiveEngineSession, MetricSample } from './types.js';
+import type { StreamBlock } from '../stream/types.js';
+
+export type ToWorker =
+  | { type: 'open'; id: string; options: LiveEngineOptions }
+  | { type: 'push'; id: string; block: StreamBlock }
+  | { type: 'end'; id: string };
+
+export type FromWorker =
+  | { type: 'samples'; id: string; samples: MetricSample[] }
+  | { type: 'delay'; id: string; event: unknown }
+  | { type: 'summary'; id: string; summary: unknown }
+  | { type: 'error'; id: string; message: string };
+
+const port = parentPort;
+if (port) {
+  const sessions = new Map<string, { engine: LiveEngineSession; pending: MetricSample[] }>();
+  const flush = (id: string) => {
+    const s = sessions.get(id);
+    if (s && s.pending.length) {
+      port.postMessage({ type: 'samples', id, samples: s.pending } satisfies FromWorker);
+      s.pending = [];
+    }
+  };
+  port.on('message', (m: ToWorker) => {
+    try {
+      if (m.type === 'open') {
+        const engine = createLiveEngineSession(m.options);
+        const entry = { engine, pending: [] as MetricSample[] };
+        sessions.set(m.id, entry);
+        engine.samples$.subscribe((s) => entry.pending.push(s));
+        engine.delays$.subscribe((event) => port.postMessage({ type: 'delay', id: m.id, event } satisfies FromWorker));
+        engine.summary$.subscribe((summary) => {
+          flush(m.id);
+          port.postMessage({ type: 'summary', id: m.id, summary } satisfies FromWorker);
+        });
+        return;
+      }
+      const s = sessions.get(m.id);
+      if (!s) throw new Error(`no session ${m.id} in this worker`);
+      if (m.type === 'push') {
+        s.engine.push(m.block);
+        flush(m.id);
+      } else {
+        s.engine.end();
+        sessions.delete(m.id);
+      }
+    } catch (e) {
+      port.postMessage({ type: 'error', id: m.id, message: (e as Error).message } satisfies FromWorker);
+    }
+  });
+}
