@@ -2,7 +2,7 @@
  * Messages of the live feed (`/feed`), server to client, one JSON object per WebSocket text message.
  * The dashboard imports these types; `docs/protocol.md` describes each. Type-only module.
  */
-import type { DelayEvent, SummaryRecord, WindowName } from '../live/types.js';
+import type { DelayEvent, MetricSample, SummaryRecord, WindowName } from '../live/types.js';
 
 export const FEED_PROTOCOL_VERSION = 1;
 
@@ -24,14 +24,7 @@ export interface SessionInfo {
 }
 
 /** A metric sample inside a batch: the session is given once by the batch. */
-export interface SampleEntry {
-  t: number;
-  metric: string;
-  window: WindowName;
-  value: number | null;
-  uncertainty: number | null;
-  reason?: string;
-}
+export type SampleEntry = Omit<MetricSample, 'session'>;
 
 export interface AlertRule {
   /** Stable id, e.g. "stoi-3s-low". */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { REFERENCE_FREE_VALUE_KEYS } from '../../../src/analysis/metric-info.js';
 import { ClippingAccumulator } from '../../../src/metrics/reference-free/clipping.js';
 import { DcOffsetAccumulator } from '../../../src/metrics/reference-free/dc-offset.js';
 import { DropoutAccumulator } from '../../../src/metrics/reference-free/dropouts.js';
@@ -12,18 +13,7 @@ import type { MetricValue } from '../../../src/metrics/types.js';
 import { caseAudio, corpusAvailable, goldenCase, goldenCases } from '../../helpers/corpus.js';
 import { RF_CHUNKINGS, addWhiteNoise, db, feedDeg, speechLike } from './helpers.js';
 
-const KEYS: (keyof ReferenceFreeMetrics)[] = [
-  'speechActivity',
-  'speechLevelDb',
-  'noiseFloorDb',
-  'noiseAttenuationDb',
-  'speechLevelChangeDb',
-  'clippingRatio',
-  'dcOffset',
-  'dropouts',
-  'repeatedFrames',
-  'wadaSnrDb',
-];
+const KEYS: readonly (keyof ReferenceFreeMetrics)[] = REFERENCE_FREE_VALUE_KEYS;
 
 function scenario(fs = 16000) {
   const sp = speechLike(fs, 8, 70);
