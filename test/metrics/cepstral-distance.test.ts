@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { CepstralDistanceAccumulator } from '../../src/metrics/cepstral-distance.js';
-import { caseAudio, corpusAvailable, goldenCase, singleSourceCases, type GoldenCase, type GoldenMetric } from '../helpers/corpus.js';
+import { caseAudio, corpusAvailable, singleSourceCases, type GoldenCase, type GoldenMetric } from '../helpers/corpus.js';
 import {
-  CHUNKINGS,
   checkEveryLength,
-  chunkLabel,
   errorCode,
   EVERY_LENGTH_RATES,
   feed,
   floatFrameCount,
   syntheticPair,
   trimmedMeanOracle,
+  expectChunkInvariant,
+  STREAMING_CASES,
 } from './sepm-test-utils.js';
 
 interface GoldenCd extends GoldenMetric {
@@ -37,16 +37,8 @@ describe.skipIf(!corpusAvailable)('cepstral distance against pysepm.cepstrum_dis
 });
 
 describe('cepstral distance streaming', () => {
-  const chunkCases = corpusAvailable ? ['p28_short_yes', 'p30_8k_white10db', 'p02_silent_deg'] : [];
-  it.each(chunkCases)('%s: identical for every block cutting', (name) => {
-    const c = goldenCase(name);
-    const ref = caseAudio(c, 'ref');
-    const deg = caseAudio(c, 'deg');
-    const acc = new CepstralDistanceAccumulator({ sampleRate: c.fs });
-    const whole = feed(acc, ref, deg);
-    // Exact: frames hold the same samples whatever the cutting; values are sorted before averaging.
-    for (const chunk of CHUNKINGS) expect(feed(acc, ref, deg, chunk), chunkLabel(chunk)).toEqual(whole);
-  });
+  const chunkCases = corpusAvailable ? STREAMING_CASES : [];
+  it.each(chunkCases)('%s: identical for every block cutting', (name) => expectChunkInvariant(name, (fs) => new CepstralDistanceAccumulator({ sampleRate: fs })));
 
   it.each(EVERY_LENGTH_RATES)('at %i Hz, every length N trims exactly the first int(N/S − L/S) frames', (fs, ks) => {
     const { shortOfFloor } = checkEveryLength({

@@ -3,17 +3,17 @@ import { autocorrelate, LevinsonPlan, toeplitzQuadraticForm } from '../../src/ds
 import { hanningMatlab } from '../../src/dsp/window.js';
 import { LlrAccumulator, type LlrValue } from '../../src/metrics/llr.js';
 import { SEPM_EPS, sepmGeometry } from '../../src/metrics/sepm-frames.js';
-import { caseAudio, corpusAvailable, goldenCase, singleSourceCases, type GoldenCase, type GoldenMetric } from '../helpers/corpus.js';
+import { caseAudio, corpusAvailable, singleSourceCases, type GoldenCase, type GoldenMetric } from '../helpers/corpus.js';
 import {
-  CHUNKINGS,
   checkEveryLength,
-  chunkLabel,
   errorCode,
   EVERY_LENGTH_RATES,
   feed,
   stridedFrameCount,
   syntheticPair,
   trimmedMeanOracle,
+  expectChunkInvariant,
+  STREAMING_CASES,
 } from './sepm-test-utils.js';
 
 interface GoldenLlr extends GoldenMetric {
@@ -129,20 +129,8 @@ describe('LLR variants', () => {
 });
 
 describe('LLR streaming', () => {
-  const chunkCases = corpusAvailable ? ['p28_short_yes', 'p30_8k_white10db', 'p02_silent_deg'] : [];
-  it.each(chunkCases)('%s: identical for every block cutting (both variants)', (name) => {
-    const c = goldenCase(name);
-    const ref = caseAudio(c, 'ref');
-    const deg = caseAudio(c, 'deg');
-    const acc = new LlrAccumulator({ sampleRate: c.fs });
-    feed(acc, ref, deg);
-    const whole = acc.computeBoth();
-    // Exact: frames hold the same samples whatever the cutting; values are sorted before averaging.
-    for (const chunk of CHUNKINGS) {
-      feed(acc, ref, deg, chunk);
-      expect(acc.computeBoth(), chunkLabel(chunk)).toEqual(whole);
-    }
-  });
+  const chunkCases = corpusAvailable ? STREAMING_CASES : [];
+  it.each(chunkCases)('%s: identical for every block cutting (both variants)', (name) => expectChunkInvariant(name, (fs) => new LlrAccumulator({ sampleRate: fs }), (acc) => acc.computeBoth()));
 
   it.each(EVERY_LENGTH_RATES)('at %i Hz, every length N trims exactly the first floor((N − L)/S) frames', (fs, ks) => {
     for (const usedForComposite of [false, true]) {

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { isEarshotError } from '../../src/errors.js';
 import { sepmGeometry } from '../../src/metrics/sepm-frames.js';
 import type { MetricAccumulator, SignalBlock } from '../../src/metrics/types.js';
-import { chunkBoundaries, seededRandom } from '../helpers/corpus.js';
+import { caseAudio, chunkBoundaries, goldenCase, seededRandom } from '../helpers/corpus.js';
 
 export type Chunking = number | { seed: number; max: number };
 
@@ -143,3 +143,28 @@ export const EVERY_LENGTH_RATES: [number, number[]][] = [
   [16000, [0, 1, 2, 3, 4]],
   [44100, [0, 1, 2, 123, 124, 125]],
 ];
+
+/** Corpus cases the streaming tests cut into blocks: very short, 8 kHz, and an all-zero deg. */
+export const STREAMING_CASES = ['p28_short_yes', 'p30_8k_white10db', 'p02_silent_deg'];
+
+/**
+ * The result over a whole corpus case equals the result for every block cutting in CHUNKINGS, exactly:
+ * frames hold the same samples whatever the cutting, and the accumulators aggregate in frame order
+ * (or sort before a trimmed mean). `read` takes the result (default `compute()`, i.e. what `feed` returns).
+ */
+export function expectChunkInvariant<T, A extends MetricAccumulator<SignalBlock, T>>(
+  caseName: string,
+  make: (sampleRate: number) => A,
+  read: (acc: A) => unknown = (acc) => acc.compute(),
+): void {
+  const c = goldenCase(caseName);
+  const ref = caseAudio(c, 'ref');
+  const deg = caseAudio(c, 'deg');
+  const acc = make(c.fs);
+  feed(acc, ref, deg);
+  const whole = read(acc);
+  for (const chunk of CHUNKINGS) {
+    feed(acc, ref, deg, chunk);
+    expect(read(acc), chunkLabel(chunk)).toEqual(whole);
+  }
+}

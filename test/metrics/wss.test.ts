@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { trimmedCount } from '../../src/metrics/sepm-frames.js';
 import { WssAccumulator } from '../../src/metrics/wss.js';
-import { caseAudio, corpusAvailable, goldenCase, singleSourceCases, type GoldenCase, type GoldenMetric } from '../helpers/corpus.js';
+import { caseAudio, corpusAvailable, singleSourceCases, type GoldenCase, type GoldenMetric } from '../helpers/corpus.js';
 import {
-  CHUNKINGS,
   checkEveryLength,
-  chunkLabel,
   errorCode,
   EVERY_LENGTH_RATES,
   feed,
   floatFrameCount,
   syntheticPair,
   trimmedMeanOracle,
+  expectChunkInvariant,
+  STREAMING_CASES,
 } from './sepm-test-utils.js';
 
 interface GoldenWss extends GoldenMetric {
@@ -43,16 +43,8 @@ describe('95 % trim count', () => {
 });
 
 describe('WSS streaming', () => {
-  const chunkCases = corpusAvailable ? ['p28_short_yes', 'p30_8k_white10db', 'p02_silent_deg'] : [];
-  it.each(chunkCases)('%s: identical for every block cutting', (name) => {
-    const c = goldenCase(name);
-    const ref = caseAudio(c, 'ref');
-    const deg = caseAudio(c, 'deg');
-    const acc = new WssAccumulator({ sampleRate: c.fs });
-    const whole = feed(acc, ref, deg);
-    // Exact: frames hold the same samples whatever the cutting; values are sorted before averaging.
-    for (const chunk of CHUNKINGS) expect(feed(acc, ref, deg, chunk), chunkLabel(chunk)).toEqual(whole);
-  });
+  const chunkCases = corpusAvailable ? STREAMING_CASES : [];
+  it.each(chunkCases)('%s: identical for every block cutting', (name) => expectChunkInvariant(name, (fs) => new WssAccumulator({ sampleRate: fs })));
 
   it.each(EVERY_LENGTH_RATES)('at %i Hz, every length N trims exactly the first int(N/S − L/S) frames', (fs, ks) => {
     const { shortOfFloor } = checkEveryLength({
