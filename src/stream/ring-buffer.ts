@@ -128,25 +128,14 @@ function readCounters(ctl: Int32Array, channels: number): RingCounters {
   };
 }
 
-/**
- * Consumer side. Reads converted to Float64 into caller buffers; never reads across a gap.
- *
- * @example
- *   const reader = new RingReader(layout);
- *   const t0 = reader.nextFrame;                 // stream index of the next frame
- *   const n = reader.read([ref, deg], 0, 1024);  // frames copied, all contiguous from t0
- */
-export class RingReader {
+/** The views both ends of a ring keep on its shared memory. */
+abstract class RingEnd {
   readonly capacity: number;
   readonly channels: number;
-  private readonly ctl: Int32Array;
-  private readonly data: Float32Array;
-  private readonly gaps: Float64Array;
-  private readonly gapCapacity: number;
-  /** Frames taken out of the ring so far (excludes gaps). */
-  private framesRead = 0;
-  /** Frames dropped in gaps already passed. */
-  private gapFrames = 0;
+  protected readonly ctl: Int32Array;
+  protected readonly data: Float32Array;
+  protected readonly gaps: Float64Array;
+  protected readonly gapCapacity: number;
 
   constructor(layout: RingLayout) {
     this.capacity = layout.capacity;
@@ -156,6 +145,22 @@ export class RingReader {
     this.gaps = new Float64Array(layout.control, GAP_LOG_BYTE_OFFSET, 2 * layout.gapCapacity);
     this.data = new Float32Array(layout.data);
   }
+}
+
+/**
+ * Consumer side. Reads converted to Float64 into caller buffers; never reads across a gap.
+ *
+ * @example
+ *   const reader = new RingReader(layout);
+ *   const t0 = reader.nextFrame;                 // stream index of the next frame
+ *   const n = reader.read([ref, deg], 0, 1024);  // frames copied, all contiguous from t0
+ */
+export class RingReader extends RingEnd {
+  /** Frames taken out of the ring so far (excludes gaps). */
+  private framesRead = 0;
+  /** Frames dropped in gaps already passed. */
+  private gapFrames = 0;
+
 
   /** Stream index (frames since capture start, including dropped frames) of the next frame read. */
   get nextFrame(): number {
@@ -240,26 +245,12 @@ export class RingReader {
  * Producer side, the same algorithm as the capture worklet: for tests, benchmarks and producers
  * that run in a worker thread. `push` is real-time safe (no allocation, no throw).
  */
-export class RingWriter {
-  readonly capacity: number;
-  readonly channels: number;
-  private readonly ctl: Int32Array;
-  private readonly data: Float32Array;
-  private readonly gaps: Float64Array;
-  private readonly gapCapacity: number;
+export class RingWriter extends RingEnd {
   /** Frames written so far (positions of gaps are in these units). */
   private written = 0;
   /** Frames dropped since the last published gap. */
   private pendingGap = 0;
 
-  constructor(layout: RingLayout) {
-    this.capacity = layout.capacity;
-    this.channels = layout.channels;
-    this.gapCapacity = layout.gapCapacity;
-    this.ctl = new Int32Array(layout.control, 0, CTL_INTS);
-    this.gaps = new Float64Array(layout.control, GAP_LOG_BYTE_OFFSET, 2 * layout.gapCapacity);
-    this.data = new Float32Array(layout.data);
-  }
 
   /** Free frames. */
   space(): number {
