@@ -3,17 +3,7 @@
  * `earshot rig` also 3 when a --fail-below gate fails.
  * Errors print one line naming the file and the problem (set EARSHOT_DEBUG=1 for a stack trace).
  */
-import { parseArgs } from 'node:util';
-import { analyze, type AlignMode } from '../analysis/analyze.js';
 import { EarshotError, earshotError } from '../errors.js';
-import { formatReport, reportJson } from './format.js';
-import { loadInputs } from './load.js';
-import { DEMO_USAGE, runDemo } from './demo-command.js';
-import { MONITOR_USAGE, runMonitor } from './monitor-command.js';
-import { RIG_USAGE, runRig } from './rig-command.js';
-import { PUSH_USAGE, runPush } from './push-command.js';
-import { REPLAY_USAGE, runReplay } from './replay-command.js';
-import { SERVE_USAGE, runServe } from './serve-command.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -24,44 +14,31 @@ export interface CliIo {
   stderrIsTty?: boolean;
 }
 
-export const USAGE = `Usage:
-  earshot analyze REF DEG [--noisy NOISY] [--align auto|off] [--channel N] [--pesq-mode nb|wb] [--json]
-  earshot analyze --ref R0 --ref R1 --deg D0 --deg D1 [--align auto|off] [--json]
-  earshot analyze --deg DEG [--noisy NOISY] [--json]        (reference-free measures only)
-
-Scores DEG (the processed output) against REF (the clean reference) with every reference-based metric.
-  --noisy FILE     the input the processor saw (enables wSDR)
-  --align MODE     auto (default): find deg's delay by GCC-PHAT (up to ±1 s) and compensate it;
-                   off: score the files as they are
-  --channel N      channel to read from multichannel files (default 0)
-  --pesq-mode M    PESQ-like estimate: wb (default at 16 kHz and above) or nb (default at 8 kHz)
-  --json           print one JSON object instead of the table
-Exit codes: 0 success, 1 unreadable or invalid input, 2 usage error.
-`;
-
 export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     const [command, ...rest] = argv;
+    // Each command's module is imported only when that command runs, so `earshot analyze` does not
+    // load the server, the rig, Web Audio, RxJS, prom-client or ws.
     switch (command) {
       case 'analyze':
-        return runAnalyze(rest, io);
+        return (await import('./analyze-command.js')).runAnalyze(rest, io);
       case 'monitor':
-        return await runMonitor(rest, io, io.isTty ?? false);
+        return await (await import('./monitor-command.js')).runMonitor(rest, io, io.isTty ?? false);
       case 'demo':
-        return await runDemo(rest, io);
+        return await (await import('./demo-command.js')).runDemo(rest, io);
       case 'rig':
-        return await runRig(rest, io);
+        return await (await import('./rig-command.js')).runRig(rest, io);
       case 'serve':
-        return await runServe(rest, io);
+        return await (await import('./serve-command.js')).runServe(rest, io);
       case 'push':
-        return await runPush(rest, io);
+        return await (await import('./push-command.js')).runPush(rest, io);
       case 'replay':
-        return await runReplay(rest, io);
+        return await (await import('./replay-command.js')).runReplay(rest, io);
       case undefined:
       case 'help':
       case '--help':
       case '-h':
-        io.stdout([USAGE, MONITOR_USAGE, DEMO_USAGE, SERVE_USAGE, PUSH_USAGE, REPLAY_USAGE, RIG_USAGE].join('\n'));
+        io.stdout((await allUsages()).join('\n'));
         return command === undefined ? 2 : 0;
       default:
         throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, monitor, demo, serve, push, replay, rig`);
@@ -90,50 +67,16 @@ function reportError(e: unknown, io: CliIo): number {
   return 1;
 }
 
-function runAnalyze(args: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      ref: { type: 'string', multiple: true },
-      deg: { type: 'string', multiple: true },
-      noisy: { type: 'string' },
-      align: { type: 'string', default: 'auto' },
-      channel: { type: 'string', default: '0' },
-      json: { type: 'boolean', default: false },
-      'pesq-mode': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
-  const pesqMode = values['pesq-mode'];
-  if (pesqMode !== undefined && pesqMode !== 'nb' && pesqMode !== 'wb') throw earshotError('ERR_USAGE', `--pesq-mode must be nb or wb, got "${pesqMode}"`);
-  let refs = values.ref ?? [];
-  let degs = values.deg ?? [];
-  if (positionals.length > 0) {
-    if (refs.length || degs.length) throw earshotError('ERR_USAGE', 'give REF DEG as positional arguments or with --ref/--deg, not both');
-    if (positionals.length !== 2) throw earshotError('ERR_USAGE', `expected two files (REF DEG), got ${positionals.length}`);
-    refs = [positionals[0]];
-    degs = [positionals[1]];
-  }
-  if (degs.length === 0) throw earshotError('ERR_USAGE', 'expected REF and DEG files (or --deg DEG alone for reference-free measures)');
-  if (refs.length === 0 && degs.length > 1) throw earshotError('ERR_USAGE', 'reference-free analysis takes one --deg');
-  if (refs.length > 0 && refs.length !== degs.length) {
-    throw earshotError('ERR_USAGE', `expected as many --deg as --ref, got ${refs.length} --ref and ${degs.length} --deg`);
-  }
-  const align = values.align as string;
-  if (align !== 'auto' && align !== 'off') throw earshotError('ERR_USAGE', `--align must be auto or off, got "${align}"`);
-  const channelText = values.channel as string;
-  if (!/^\d+$/.test(channelText)) throw earshotError('ERR_USAGE', `--channel must be a non-negative integer, got "${channelText}"`);
-
-  const input = loadInputs({ refs, degs, noisy: values.noisy }, Number(channelText));
-  const report = analyze(input, { align: align as AlignMode, pesqMode });
-  report.notes.unshift(...input.notes);
-  for (const w of input.warnings) io.stderr(`earshot: warning: ${w}\n`);
-  if (values.json) io.stdout(`${JSON.stringify(reportJson(report))}\n`);
-  else io.stdout(formatReport(report, `earshot analyze: ${refs.join(', ')} vs ${degs.join(', ')}`));
-  return 0;
+/** Every command's usage, in the order `earshot help` prints them (loads every command module). */
+async function allUsages(): Promise<string[]> {
+  const [analyze, monitor, demo, serve, push, replay, rig] = await Promise.all([
+    import('./analyze-command.js'),
+    import('./monitor-command.js'),
+    import('./demo-command.js'),
+    import('./serve-command.js'),
+    import('./push-command.js'),
+    import('./replay-command.js'),
+    import('./rig-command.js'),
+  ]);
+  return [analyze.ANALYZE_USAGE, monitor.MONITOR_USAGE, demo.DEMO_USAGE, serve.SERVE_USAGE, push.PUSH_USAGE, replay.REPLAY_USAGE, rig.RIG_USAGE];
 }

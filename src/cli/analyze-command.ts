@@ -1,0 +1,73 @@
+/**
+ * `earshot analyze`: score a degraded file against its clean reference (or the reference-free
+ * measures of a file alone) and print a table or one JSON object.
+ */
+import { parseArgs } from 'node:util';
+import { analyze, type AlignMode } from '../analysis/analyze.js';
+import { earshotError } from '../errors.js';
+import { formatReport, reportJson } from './format.js';
+import { loadInputs } from '../analysis/load-inputs.js';
+import type { CliIo } from './main.js';
+
+export const ANALYZE_USAGE = `Usage:
+  earshot analyze REF DEG [--noisy NOISY] [--align auto|off] [--channel N] [--pesq-mode nb|wb] [--json]
+  earshot analyze --ref R0 --ref R1 --deg D0 --deg D1 [--align auto|off] [--json]
+  earshot analyze --deg DEG [--noisy NOISY] [--json]        (reference-free measures only)
+
+Scores DEG (the processed output) against REF (the clean reference) with every reference-based metric.
+  --noisy FILE     the input the processor saw (enables wSDR)
+  --align MODE     auto (default): find deg's delay by GCC-PHAT (up to ±1 s) and compensate it;
+                   off: score the files as they are
+  --channel N      channel to read from multichannel files (default 0)
+  --pesq-mode M    PESQ-like estimate: wb (default at 16 kHz and above) or nb (default at 8 kHz)
+  --json           print one JSON object instead of the table
+Exit codes: 0 success, 1 unreadable or invalid input, 2 usage error.
+`;
+
+export function runAnalyze(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ref: { type: 'string', multiple: true },
+      deg: { type: 'string', multiple: true },
+      noisy: { type: 'string' },
+      align: { type: 'string', default: 'auto' },
+      channel: { type: 'string', default: '0' },
+      json: { type: 'boolean', default: false },
+      'pesq-mode': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout(ANALYZE_USAGE);
+    return 0;
+  }
+  const pesqMode = values['pesq-mode'];
+  if (pesqMode !== undefined && pesqMode !== 'nb' && pesqMode !== 'wb') throw earshotError('ERR_USAGE', `--pesq-mode must be nb or wb, got "${pesqMode}"`);
+  let refs = values.ref ?? [];
+  let degs = values.deg ?? [];
+  if (positionals.length > 0) {
+    if (refs.length || degs.length) throw earshotError('ERR_USAGE', 'give REF DEG as positional arguments or with --ref/--deg, not both');
+    if (positionals.length !== 2) throw earshotError('ERR_USAGE', `expected two files (REF DEG), got ${positionals.length}`);
+    refs = [positionals[0]];
+    degs = [positionals[1]];
+  }
+  if (degs.length === 0) throw earshotError('ERR_USAGE', 'expected REF and DEG files (or --deg DEG alone for reference-free measures)');
+  if (refs.length === 0 && degs.length > 1) throw earshotError('ERR_USAGE', 'reference-free analysis takes one --deg');
+  if (refs.length > 0 && refs.length !== degs.length) {
+    throw earshotError('ERR_USAGE', `expected as many --deg as --ref, got ${refs.length} --ref and ${degs.length} --deg`);
+  }
+  const align = values.align as string;
+  if (align !== 'auto' && align !== 'off') throw earshotError('ERR_USAGE', `--align must be auto or off, got "${align}"`);
+  const channelText = values.channel as string;
+  if (!/^\d+$/.test(channelText)) throw earshotError('ERR_USAGE', `--channel must be a non-negative integer, got "${channelText}"`);
+
+  const input = loadInputs({ refs, degs, noisy: values.noisy }, Number(channelText));
+  const report = analyze(input, { align: align as AlignMode, pesqMode });
+  report.notes.unshift(...input.notes);
+  for (const w of input.warnings) io.stderr(`earshot: warning: ${w}\n`);
+  if (values.json) io.stdout(`${JSON.stringify(reportJson(report))}\n`);
+  else io.stdout(formatReport(report, `earshot analyze: ${refs.join(', ')} vs ${degs.join(', ')}`));
+  return 0;
+}
