@@ -19,7 +19,7 @@
  * For 16 kHz → 10 kHz: up = 5, down = 8, L = 290, 581 taps, ≈ 116 multiply-adds per output sample.
  *
  * Two ways to apply it, both streaming with the same edge handling:
- * - direct polyphase (`resamplePoly`, `StreamingResampler`, `StreamingResamplerPair`): the sum above,
+ * - direct polyphase (`resamplePoly`, `StreamingResamplerPair`): the sum above,
  *   bit-identical between one-shot and streaming;
  * - FFT polyphase (`FftResamplerPair`): the same linear filter by overlap-save, about 2× faster (with
  *   fft.js; 60 s at 16 kHz, both signals: ~65 ms vs ~120 ms) for the designs where `down` has a
@@ -330,40 +330,55 @@ export function resampleOct(x: Float64Array, outRate: number, inRate: number): F
 }
 
 /**
- * State shared by the mono and pair streaming resamplers: input history per channel and the polyphase
- * position of the next output. Output k is emitted as soon as its newest input sample
- * x[⌊(k·down + L)/up⌋] has arrived (latency ≈ L/up input samples); `flush` ends the stream with the
- * zero padding scipy applies after the last sample.
+ * Streaming form of `resamplePoly` for two equally long signals (e.g. ref and deg) through the same
+ * filter in one pass: feed blocks of any length with `push`, then `flush` once; the concatenated
+ * outputs equal `resamplePoly` on each whole signal bit for bit (same taps, same summation order, same
+ * zero padding at both edges).
+ *
+ * Output k is emitted as soon as its newest input sample x[⌊(k·down + L)/up⌋] has arrived (latency
+ * ≈ L/up input samples); `flush` ends the stream with the zero padding scipy applies after the last
+ * sample.
+ *
+ * Allocation: only in the constructor. `push` / `flush` write into caller buffers; size them with
+ * `maxOutput(n)` and `pendingTail()`.
+ *
+ * @example
+ * const r = new StreamingResamplerPair(octaveResamplerDesign(10000, 16000));
+ * const outRef = new Float64Array(r.maxOutput(ref.length));
+ * const outDeg = new Float64Array(outRef.length);
+ * const n = r.push(ref, deg, outRef, outDeg); // out*[0, n) are the next 10 kHz samples
  */
-abstract class PolyphaseStream {
+export class StreamingResamplerPair implements PairResampler {
   readonly design: ResamplerDesign;
-  protected readonly J: number;
-  protected readonly coef: Float64Array;
-  /** History per channel: bufs[c][i] holds input sample bufStart + i. */
-  protected readonly bufs: Float64Array[];
-  protected bufStart = 0;
-  protected bufLen = 0;
+  private readonly J: number;
+  private readonly coef: Float64Array;
+  /** Input history: bufA[i] and bufB[i] hold input sample bufStart + i. */
+  private readonly bufA: Float64Array;
+  private readonly bufB: Float64Array;
+  private bufStart = 0;
+  private bufLen = 0;
   private nIn = 0;
   private nOut = 0;
   /** Polyphase position of the next output: its newest input index and phase. */
-  protected nHi = 0;
-  protected phase = 0;
+  private nHi = 0;
+  private phase = 0;
 
-  protected constructor(design: ResamplerDesign, channels: number) {
+  constructor(design: ResamplerDesign) {
     this.design = design;
     const p = polyphase(design);
     this.J = p.J;
     this.coef = p.coef;
     // J history + one block + J slots for the zeros past the end that the tail reads (≤ ⌈L/up⌉ + 1).
-    this.bufs = [];
-    for (let c = 0; c < channels; c++) this.bufs.push(new Float64Array(2 * this.J + STREAM_BLOCK + 2));
+    this.bufA = new Float64Array(2 * this.J + STREAM_BLOCK + 2);
+    this.bufB = new Float64Array(this.bufA.length);
     this.reset();
   }
 
   /** Forget all input: ready for a new signal. */
   reset(): void {
     const { halfLength: L, up } = this.design;
-    for (const b of this.bufs) b.fill(0);
+    this.bufA.fill(0);
+    this.bufB.fill(0);
     this.bufStart = -this.J; // J leading zeros stand for x[n < 0]
     this.bufLen = this.J;
     this.nIn = 0;
@@ -372,154 +387,24 @@ abstract class PolyphaseStream {
     this.phase = L % up;
   }
 
-  /** Input samples pushed so far (per channel). */
+  /** Input samples pushed so far (per signal). */
   get inputCount(): number {
     return this.nIn;
   }
 
-  /** Output samples emitted so far (per channel). */
+  /** Output samples emitted so far (per signal). */
   get outputCount(): number {
     return this.nOut;
   }
 
-  /** Upper bound on the outputs one push of `n` more samples can produce (per channel). */
+  /** Upper bound on the outputs one push of `n` more samples can produce (per signal). */
   maxOutput(n: number): number {
     return Math.ceil(((this.nIn + n) * this.design.up) / this.design.down) - this.nOut;
   }
 
-  /** Outputs still owed if the input ended now (what `flush` would write, per channel). */
+  /** Outputs still owed if the input ended now (what `flush` would write, per signal). */
   pendingTail(): number {
     return resampledLength(this.nIn, this.design.up, this.design.down) - this.nOut;
-  }
-
-  protected abstract run(count: number, outPos: number): void;
-
-  /** Appends `n` samples per channel via `copy(pos, n, bufOffset)`, emitting outputs as they become ready. */
-  protected appendAndRun(start: number, end: number, copy: (pos: number, n: number, at: number) => void, outPos: number): number {
-    let written = 0;
-    let pos = start;
-    const cap = this.bufs[0].length - this.J; // keep J slots free for the tail zeros
-    while (pos < end) {
-      if (this.bufLen >= cap) this.compact();
-      const n = Math.min(end - pos, cap - this.bufLen);
-      copy(pos, n, this.bufLen);
-      this.bufLen += n;
-      this.nIn += n;
-      pos += n;
-      written += this.emitReady(outPos + written);
-    }
-    return written;
-  }
-
-  /** Computes the tail into the outputs without changing the state (see `peekTail`). */
-  protected runTail(outPos: number): number {
-    const count = this.pendingTail();
-    if (count <= 0) return 0;
-    const { up, down } = this.design;
-    const lastHi = this.nHi + Math.floor((this.phase + (count - 1) * down) / up);
-    if (lastHi - this.bufStart + 1 > this.bufs[0].length) this.compact();
-    // Zeros past the last sample, as scipy pads; later pushes overwrite these slots before reading them.
-    for (const b of this.bufs) b.fill(0, this.bufLen, lastHi - this.bufStart + 1);
-    this.run(count, outPos);
-    return count;
-  }
-
-  /** Computes the outputs whose newest input sample has arrived; returns their number. */
-  private emitReady(outPos: number): number {
-    const { up, down } = this.design;
-    const lastIn = this.nIn - 1;
-    if (this.nHi > lastIn) return 0;
-    // Outputs c = 0, 1, … are ready while nHi + ⌊(phase + c·down)/up⌋ ≤ lastIn,
-    // i.e. phase + c·down < (lastIn − nHi + 1)·up.
-    const count = Math.floor(((lastIn - this.nHi + 1) * up - this.phase - 1) / down) + 1;
-    this.run(count, outPos);
-    const adv = this.phase + count * down;
-    const q = Math.floor(adv / up);
-    this.nHi += q;
-    this.phase = adv - q * up;
-    this.nOut += count;
-    return count;
-  }
-
-  /** Drops history the next output no longer reads (its taps start at nHi − J + 1). */
-  private compact(): void {
-    const keepFrom = this.nHi - this.J + 1;
-    // (With a filter shorter than down/up the next output may skip samples not yet received.)
-    const drop = Math.min(keepFrom - this.bufStart, this.bufLen);
-    if (drop <= 0) return;
-    for (const b of this.bufs) b.copyWithin(0, drop, this.bufLen);
-    this.bufLen -= drop;
-    this.bufStart += drop;
-  }
-}
-
-/**
- * Streaming form of `resamplePoly` for one signal: feed blocks of any length with `push`, then `flush`
- * once; the concatenated outputs equal `resamplePoly` on the whole signal bit for bit (same taps, same
- * summation order, same zero padding at both edges).
- *
- * Allocation: only in the constructor. `push` / `flush` write into a caller buffer; size it with
- * `maxOutput(n)` and `pendingTail()`.
- *
- * @example
- * const r = new StreamingResampler(octaveResamplerDesign(10000, 16000));
- * const out = new Float64Array(r.maxOutput(block.length));
- * const n = r.push(block, out); // out[0, n) are the next 10 kHz samples
- */
-export class StreamingResampler extends PolyphaseStream {
-  private out: Float64Array = new Float64Array(0);
-  private src: Float64Array = new Float64Array(0);
-
-  constructor(design: ResamplerDesign) {
-    super(design, 1);
-  }
-
-  /** Appends `input[start, end)`; writes every output that became computable to `out[outOffset…]`; returns how many. */
-  push(input: Float64Array, out: Float64Array, outOffset = 0, start = 0, end = input.length): number {
-    this.src = input;
-    this.out = out;
-    return this.appendAndRun(start, end, this.copyIn, outOffset);
-  }
-
-  /**
-   * Writes the outputs that depend on samples after the end (zeros, as scipy pads) to `out[outOffset…]`
-   * and returns their number, without changing the state: more input may still follow. Used to read a
-   * value "as if the stream ended now".
-   */
-  peekTail(out: Float64Array, outOffset = 0): number {
-    this.out = out;
-    return this.runTail(outOffset);
-  }
-
-  /** Ends the stream: writes the remaining outputs (see `peekTail`), then resets for a new signal. */
-  flush(out: Float64Array, outOffset = 0): number {
-    const n = this.peekTail(out, outOffset);
-    this.reset();
-    return n;
-  }
-
-  private readonly copyIn = (pos: number, n: number, at: number): void => {
-    this.bufs[0].set(this.src.subarray(pos, pos + n), at);
-  };
-
-  protected run(count: number, outPos: number): void {
-    const { up, down } = this.design;
-    polyphaseRun(this.bufs[0], this.bufStart, this.coef, this.J, up, down, this.nHi, this.phase, count, this.out, outPos);
-  }
-}
-
-/**
- * Two equally long signals (e.g. ref and deg) through the same filter in one pass: about a third faster
- * than two `StreamingResampler`s and bit-identical to them.
- */
-export class StreamingResamplerPair extends PolyphaseStream implements PairResampler {
-  private outA: Float64Array = new Float64Array(0);
-  private outB: Float64Array = new Float64Array(0);
-  private srcA: Float64Array = new Float64Array(0);
-  private srcB: Float64Array = new Float64Array(0);
-
-  constructor(design: ResamplerDesign) {
-    super(design, 2);
   }
 
   /** Appends `a[start, end)` and `b[start, end)`; outputs go to `outA` / `outB` from `outOffset`; returns how many (each). */
@@ -533,49 +418,79 @@ export class StreamingResamplerPair extends PolyphaseStream implements PairResam
     end = a.length,
   ): number {
     if (b.length < end) throw earshotError('ERR_INVALID_ARGUMENT', `second signal too short: ${b.length} < ${end}`);
-    this.srcA = a;
-    this.srcB = b;
-    this.outA = outA;
-    this.outB = outB;
-    return this.appendAndRun(start, end, this.copyIn, outOffset);
+    let written = 0;
+    let pos = start;
+    const cap = this.bufA.length - this.J; // keep J slots free for the tail zeros
+    while (pos < end) {
+      if (this.bufLen >= cap) this.compact();
+      const n = Math.min(end - pos, cap - this.bufLen);
+      this.bufA.set(a.subarray(pos, pos + n), this.bufLen);
+      this.bufB.set(b.subarray(pos, pos + n), this.bufLen);
+      this.bufLen += n;
+      this.nIn += n;
+      pos += n;
+      written += this.emitReady(outA, outB, outOffset + written);
+    }
+    return written;
   }
 
-  /** As `StreamingResampler.peekTail`, for both signals. */
+  /**
+   * Writes the outputs that depend on samples after the end (zeros, as scipy pads) to
+   * `outA` / `outB` from `outOffset` and returns their number, without changing the state: more input
+   * may still follow. Used to read a value "as if the stream ended now".
+   */
   peekTail(outA: Float64Array, outB: Float64Array, outOffset = 0): number {
-    this.outA = outA;
-    this.outB = outB;
-    return this.runTail(outOffset);
+    const count = this.pendingTail();
+    if (count <= 0) return 0;
+    const { up, down } = this.design;
+    const lastHi = this.nHi + Math.floor((this.phase + (count - 1) * down) / up);
+    if (lastHi - this.bufStart + 1 > this.bufA.length) this.compact();
+    // Zeros past the last sample, as scipy pads; later pushes overwrite these slots before reading them.
+    this.bufA.fill(0, this.bufLen, lastHi - this.bufStart + 1);
+    this.bufB.fill(0, this.bufLen, lastHi - this.bufStart + 1);
+    this.run(count, outA, outB, outOffset);
+    return count;
   }
 
-  /** Ends the stream: writes the remaining outputs of both signals, then resets. */
+  /** Ends the stream: writes the remaining outputs of both signals (see `peekTail`), then resets. */
   flush(outA: Float64Array, outB: Float64Array, outOffset = 0): number {
     const n = this.peekTail(outA, outB, outOffset);
     this.reset();
     return n;
   }
 
-  private readonly copyIn = (pos: number, n: number, at: number): void => {
-    this.bufs[0].set(this.srcA.subarray(pos, pos + n), at);
-    this.bufs[1].set(this.srcB.subarray(pos, pos + n), at);
-  };
-
-  protected run(count: number, outPos: number): void {
+  /** Computes the outputs whose newest input sample has arrived; returns their number. */
+  private emitReady(outA: Float64Array, outB: Float64Array, outPos: number): number {
     const { up, down } = this.design;
-    polyphaseRunPair(
-      this.bufs[0],
-      this.bufs[1],
-      this.bufStart,
-      this.coef,
-      this.J,
-      up,
-      down,
-      this.nHi,
-      this.phase,
-      count,
-      this.outA,
-      this.outB,
-      outPos,
-    );
+    const lastIn = this.nIn - 1;
+    if (this.nHi > lastIn) return 0;
+    // Outputs c = 0, 1, … are ready while nHi + ⌊(phase + c·down)/up⌋ ≤ lastIn,
+    // i.e. phase + c·down < (lastIn − nHi + 1)·up.
+    const count = Math.floor(((lastIn - this.nHi + 1) * up - this.phase - 1) / down) + 1;
+    this.run(count, outA, outB, outPos);
+    const adv = this.phase + count * down;
+    const q = Math.floor(adv / up);
+    this.nHi += q;
+    this.phase = adv - q * up;
+    this.nOut += count;
+    return count;
+  }
+
+  private run(count: number, outA: Float64Array, outB: Float64Array, outPos: number): void {
+    const { up, down } = this.design;
+    polyphaseRunPair(this.bufA, this.bufB, this.bufStart, this.coef, this.J, up, down, this.nHi, this.phase, count, outA, outB, outPos);
+  }
+
+  /** Drops history the next output no longer reads (its taps start at nHi − J + 1). */
+  private compact(): void {
+    const keepFrom = this.nHi - this.J + 1;
+    // (With a filter shorter than down/up the next output may skip samples not yet received.)
+    const drop = Math.min(keepFrom - this.bufStart, this.bufLen);
+    if (drop <= 0) return;
+    this.bufA.copyWithin(0, drop, this.bufLen);
+    this.bufB.copyWithin(0, drop, this.bufLen);
+    this.bufLen -= drop;
+    this.bufStart += drop;
   }
 }
 
