@@ -4,13 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { decodeWav } from '../../src/io/wav.js';
+import { CORPUS_MARKER, corpusDir } from './corpus-gate.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const CORPUS_DIR = process.env.EARSHOT_CORPUS ?? resolve(here, '../../../shared/corpus');
-export const corpusAvailable = existsSync(join(CORPUS_DIR, 'golden.json'));
+/** EARSHOT_CORPUS, else ../shared/corpus. A CI run without it fails in corpus-gate.ts (globalSetup). */
+export const CORPUS_DIR = corpusDir();
+export const corpusAvailable = existsSync(join(CORPUS_DIR, CORPUS_MARKER));
 
 export interface GoldenMetric {
   value: number | number[] | null;
