@@ -5,7 +5,7 @@
 import { earshotError } from '../errors.js';
 import { readWav, selectChannel } from '../io/wav.js';
 import { resampleOct } from '../dsp/resample.js';
-import type { AnalyzeInput } from '../analysis/analyze.js';
+import type { AnalyzeInput } from './analyze.js';
 
 export interface LoadedInput extends AnalyzeInput {
   notes: string[];

@@ -54,15 +54,5 @@ export function formatReport(report: AnalysisReport, title: string): string {
   return [...head, ...lines, ...(notes.length ? ['', ...notes] : []), ...foot].join('\n') + '\n';
 }
 
-/** The `--json` object: exactly the documented keys. */
-export function reportJson(report: AnalysisReport): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of METRIC_KEYS) out[key] = report.values[key];
-  for (const key of [...REFERENCE_FREE_VALUE_KEYS, ...REFERENCE_FREE_LIST_KEYS]) out[key] = report.referenceFree[key];
-  out.reasons = report.reasons;
-  out.sampleRate = report.sampleRate;
-  out.durationSec = report.durationSec;
-  out.delayMs = report.delayMs;
-  if (report.permutation) out.permutation = report.permutation;
-  return out;
-}
+/** The `--json` object (one implementation: analysis/summary.ts). */
+export { toSummary as reportJson } from '../analysis/summary.js';

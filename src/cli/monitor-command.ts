@@ -9,7 +9,7 @@ import { earshotError } from '../errors.js';
 import { createLiveEngineSession } from '../live/engine.js';
 import type { MetricSample, SummaryRecord, WindowName } from '../live/types.js';
 import { playSignals, type PlaybackSpeed } from '../stream/wav-source.js';
-import { loadInputs } from './load.js';
+import { loadInputs } from '../analysis/load-inputs.js';
 import type { CliIo } from './main.js';
 
 export const MONITOR_USAGE = `Usage: earshot monitor REF DEG [--noisy NOISY] [--speed realtime|max] [--jsonl] [--report-rate HZ] [--channel N]

@@ -15,7 +15,7 @@ import { METRIC_INFO, type MetricKey } from '../analysis/metric-info.js';
 import { ConnectionClosedError, FeedSubscriber, IngestClient } from '../server/client.js';
 import type { FeedMessage } from '../server/feed-types.js';
 import { SESSION_NAME_PATTERN, type SampleEncoding, type StreamId } from '../server/protocol.js';
-import { loadInputs } from './load.js';
+import { loadInputs } from '../analysis/load-inputs.js';
 import type { CliIo } from './main.js';
 
 export const PUSH_USAGE = `Usage:

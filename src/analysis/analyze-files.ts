@@ -1,0 +1,28 @@
+/**
+ * `analyzeFiles(refPath, degPath, options)`: the programmatic `earshot analyze --json`.
+ *
+ * ```js
+ * import { analyzeFiles } from 'earshot';
+ * const r = await analyzeFiles('ref.wav', 'deg.wav', { metrics: ['stoi', 'sisdr'] });
+ * console.log(r.stoi, r.sisdr, r.delayMs);
+ * ```
+ */
+import { analyze, type AnalyzeOptions } from './analyze.js';
+import { loadInputs } from './load-inputs.js';
+import { toSummary } from './summary.js';
+
+export interface AnalyzeFilesOptions extends AnalyzeOptions {
+  /** The noisy input the device under test saw (enables wSDR and noise attenuation). */
+  noisy?: string;
+  /** Channel of multichannel files (default 0). */
+  channel?: number;
+}
+
+/** Score `degPath` against `refPath`; resolves to the object `earshot analyze --json` prints. */
+export async function analyzeFiles(refPath: string, degPath: string, options: AnalyzeFilesOptions = {}): Promise<Record<string, unknown>> {
+  const { noisy, channel = 0, ...rest } = options;
+  const input = loadInputs({ refs: [refPath], degs: [degPath], noisy }, channel);
+  const report = analyze(input, rest);
+  report.notes.unshift(...input.notes);
+  return toSummary(report);
+}
