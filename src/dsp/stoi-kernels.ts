@@ -2,8 +2,9 @@
  * The pieces of STOI / ESTOI after resampling to 10 kHz, as pystoi 0.4.1 computes them, cut so that an
  * offline accumulator and a live, windowed engine can share them:
  *
- * 1. `frameEnergyDb`: energy of one 256-sample analysis frame (Hann `hanning(258)[1:-1]`), the quantity
- *    pystoi's silent-frame removal compares with the loudest clean frame minus 40 dB (`isSpeechFrame`).
+ * 1. `windowedFrameNorm`: the norm of one 256-sample analysis frame (Hann `hanning(258)[1:-1]`), whose
+ *    level 20·log10(‖w·x‖ + EPS) pystoi's silent-frame removal compares with the loudest clean frame
+ *    minus 40 dB (`isSpeechFrame`).
  * 2. `StoiEnvelopeStage`: consumes the kept frames of ref and deg in order and emits one one-third octave
  *    envelope frame (15 band amplitudes per signal) per STFT frame of pystoi's overlap-added signal.
  * 3. `StoiSegmentKernel`: given 30 consecutive envelope frames (one 384 ms segment), the segment's
@@ -68,11 +69,6 @@ export function windowedFrameNorm(x: Float64Array, offset: number): number {
     e += v * v;
   }
   return Math.sqrt(e);
-}
-
-/** Frame energy in dB as pystoi's silent-frame removal has it: 20·log10(‖w·x‖ + EPS). */
-export function frameEnergyDb(x: Float64Array, offset: number): number {
-  return 20 * Math.log10(windowedFrameNorm(x, offset) + EPS);
 }
 
 /** pystoi's mask: a frame is kept iff (max − 40 − energy) < 0 (strict). */

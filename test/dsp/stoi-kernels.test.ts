@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { realFftPlan } from '../../src/dsp/fft.js';
 import {
-  EPS,
   STOI_BANDS,
   STOI_WINDOW,
   StoiEnvelopeStage,
   StoiSegmentKernel,
-  frameEnergyDb,
   isSpeechFrame,
   stoiFrameCount,
 } from '../../src/dsp/stoi-kernels.js';
@@ -31,9 +29,8 @@ describe('STOI framing and silence test', () => {
     }
   });
 
-  it('uses the MATLAB hanning(256) window and EPS inside the log', () => {
+  it('uses the MATLAB hanning(256) window', () => {
     expect(Array.from(STOI_WINDOW)).toEqual(Array.from(hanningMatlab(256)));
-    expect(frameEnergyDb(new Float64Array(256), 0)).toBe(20 * Math.log10(EPS));
   });
 
   it('keeps a frame only if strictly less than 40 dB below the loudest', () => {
