@@ -40,15 +40,13 @@ export interface RigRun {
   code: number;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 export async function rig(argv: string[], io: Partial<RigIo> = {}): Promise<RigRun> {
   let stdout = '';
   let stderr = '';
-  const t0 = performance.now();
   const code = await runRig(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), ...io });
-  return { code, stdout, stderr, ms: performance.now() - t0 };
+  return { code, stdout, stderr };
 }
 
 /** Parse the --json line (the one JSON object on stdout). */

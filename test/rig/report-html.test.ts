@@ -43,11 +43,11 @@ describe.runIf(chromiumHere)('HTML report in Chromium', () => {
       const html = join(OUT, 'report.html');
       const clean = writeWav('report-clean.wav', speech(0.3, 3.5));
       const noise = writeWav('report-noise.wav', whiteNoise(32000, 21));
-      // The budget is not the subject here: a generous overrun allowance keeps a loaded machine's
-      // scheduling spikes (wall-clock timing) from turning the verdict this test checks.
+      // The budget is not the subject here: any number of overruns is allowed, so wall-clock
+      // per-quantum times on a loaded machine cannot turn the verdict this test checks.
       const r = await rig([
         '--processor', 'examples/spectral-subtraction.worklet.js', '--clean', clean, '--noise', noise, '--snr', '5,0',
-        '--fail-below', 'sisdr_delta=3', '--max-overruns', '5%', '--report', html,
+        '--fail-below', 'sisdr_delta=3', '--max-overruns', '100%', '--report', html,
       ]);
       expect(r.stderr).toContain(`earshot rig: report written to ${html}`);
       const text = readFileSync(html, 'utf8');

@@ -1,7 +1,12 @@
 /**
  * `earshot rig` end to end: real OfflineAudioContexts (node-web-audio-api), the real capture worklet,
  * the example processors and deliberately broken ones (test/rig/fixtures). One file, so the renders
- * run one after another (their per-quantum timings are the subject of some tests).
+ * run one after another.
+ *
+ * Per-quantum times are wall-clock, so no test here asserts on measured times. Where the budget is
+ * not the subject, ANY_OVERRUNS allows every quantum to overrun, so a loaded machine cannot turn a
+ * verdict; the budget logic itself is tested on an injected clock (fixtures/virtual-cost.worklet.js).
+ * The processors' real cost is measured by `npm run bench` (bench/worklet-cost.ts).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +15,10 @@ import { gateMetrics } from '../../src/rig/thresholds.js';
 import { HELLO, json, rig, RIG_TIMEOUT_MS, speech, tmp, whiteNoise, writeWav } from './helpers.js';
 
 const FIX = 'test/rig/fixtures';
+/** The budget is not the subject: overruns (wall-clock) may not decide the verdict. */
+const ANY_OVERRUNS = ['--max-overruns', '100%'];
+/** Pass-through at a fixed cost per call on a virtual clock: exact per-quantum times. */
+const virtualCost = (costMs: number, every = 1) => ['--processor', join(FIX, 'virtual-cost.worklet.js'), '--options', JSON.stringify({ costMs, every })];
 let clean1: string; // 1.5 s of speech
 let cleanShort: string; // 0.5 s of speech
 let noise: string; // 1 s of white noise (looped by the rig)
@@ -63,9 +72,9 @@ describe('earshot rig: usage', () => {
 
 describe('earshot rig: example processors', () => {
   it(
-    'passthrough: delay 0 (constant), every delta exactly 0, no overrun, exit 0',
+    'passthrough: delay 0 (constant), every delta exactly 0, exit 0',
     async () => {
-      const r = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean', clean1, '--noise', noise, '--snr', '5,0', '--json']);
+      const r = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean', clean1, '--noise', noise, '--snr', '5,0', '--json', ...ANY_OVERRUNS]);
       expect(r.code).toBe(0);
       const j = json(r);
       expect(j).toMatchObject({ name: 'passthrough', sampleRate: 16000, quantumMs: 8, delaySamples: 0, delayMs: 0, delayConstant: true, verdict: 'pass', exitCode: 0 });
@@ -89,8 +98,6 @@ describe('earshot rig: example processors', () => {
       }
       // ~1.5 s at 16 kHz: 188 quanta per condition, every one timed.
       expect(j.quantum.quanta).toBe(2 * Math.ceil((1.5 * 16000) / 128));
-      expect(j.quantum.overruns).toBe(0);
-      expect(j.quantum.p50).toBeLessThan(0.05); // a copy of 128 samples: microseconds of an 8 ms quantum
       expect(j.quantum.p99).toBeLessThanOrEqual(j.quantum.max);
     },
     RIG_TIMEOUT_MS,
@@ -100,7 +107,7 @@ describe('earshot rig: example processors', () => {
     'fixed delay: the delay is found exactly (37 and 480 samples), constant over both halves',
     async () => {
       for (const d of [37, 480]) {
-        const r = await rig(['--processor', 'examples/fixed-delay.worklet.js', '--options', JSON.stringify({ delaySamples: d }), '--clean', clean1, '--noise', noise, '--snr', '10', '--json']);
+        const r = await rig(['--processor', 'examples/fixed-delay.worklet.js', '--options', JSON.stringify({ delaySamples: d }), '--clean', clean1, '--noise', noise, '--snr', '10', '--json', ...ANY_OVERRUNS]);
         const j = json(r);
         expect(j.delaySamples).toBe(d);
         expect(j.delayMs).toBe((1000 * d) / 16000);
@@ -121,8 +128,7 @@ describe('earshot rig: example processors', () => {
       const r = await rig([
         '--processor', 'examples/spectral-subtraction.worklet.js', '--clean', HELLO, '--noise', speechNoise, '--snr', '5,0',
         '--fail-below', 'sisdr_delta=3,estoi_delta=0', '--fail-above', 'delay_ms=40', '--json',
-        // Quality is the subject here, not the budget: tolerate a loaded machine's scheduling spikes.
-        '--max-overruns', '5%',
+        ...ANY_OVERRUNS,
       ]);
       const j = json(r);
       expect(j.problems).toEqual([]);
@@ -143,7 +149,7 @@ describe('earshot rig: example processors', () => {
   it(
     'a failed gate: exit code 3, a FAIL line and the verdict',
     async () => {
-      const r = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean', clean1, '--noise', noise, '--snr', '5', '--fail-below', 'sisdr_delta=1', '--fail-above', 'lsd=100']);
+      const r = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean', clean1, '--noise', noise, '--snr', '5', '--fail-below', 'sisdr_delta=1', '--fail-above', 'lsd=100', ...ANY_OVERRUNS]);
       expect(r.code).toBe(3);
       expect(r.stdout).toMatch(/FAIL {2}sisdr_delta ≥ 1 at 5 dB: 0/);
       expect(r.stdout).toMatch(/pass {2}lsd ≤ 100 at 5 dB: /);
@@ -155,22 +161,45 @@ describe('earshot rig: example processors', () => {
   );
 
   it(
-    'budget: a deliberately slow processor (80 % of each quantum) shows overruns and fails; pass-through showed none',
+    'budget on an injected clock: a processor over its share of each quantum overruns and fails; within a larger budget it passes',
     async () => {
-      const r = await rig(['--processor', 'examples/slow.worklet.js', '--options', '{"load": 0.8}', '--clean', writeWav('clean-1s.wav', speech(1, 1)), '--noise', noise, '--snr', '5', '--json']);
-      const j = json(r);
       const quanta = Math.ceil(16000 / 128);
+      const quantumMs = (128 * 1000) / 16000;
+      // 80 % of the 8 ms quantum in every call, by the virtual clock the wrapper reads: every one of
+      // the 125 quanta is over the default budget (50 %), far past the allowance of 1.
+      const r = await rig([...virtualCost(0.8 * quantumMs), '--clean', writeWav('clean-1s.wav', speech(1, 1)), '--noise', noise, '--snr', '5', '--json']);
+      const j = json(r);
       expect(j.quantum.quanta).toBe(quanta);
-      // It busy-waits 0.8 of a quantum by the worklet's clock: at least that, measured around it.
-      expect(j.quantum.p50).toBeGreaterThanOrEqual(0.8);
+      // Exact but for the virtual clock's float64 sums (~1e-15 of a quantum).
+      for (const k of ['p50', 'p99', 'max', 'mean'] as const) expect(j.quantum[k]).toBeCloseTo(0.8, 12);
       expect(j.quantum.overruns).toBe(quanta);
       expect(j.checks).toContainEqual({ key: 'overruns', op: '<=', limit: 1, value: quanta, pass: false });
       expect(j.verdict).toBe('fail');
       expect(r.code).toBe(3);
-      // Within a larger budget it passes.
-      const ok = await rig(['--processor', 'examples/slow.worklet.js', '--options', '{"load": 0.3, "every": 4}', '--clean', cleanShort, '--noise', noise, '--snr', '5', '--quantum-budget', '0.9', '--json']);
+      // 30 % of the quantum in every 4th call (16 of 63 quanta): over a 25 % budget, under a 90 % one.
+      const over = json(await rig([...virtualCost(0.3 * quantumMs, 4), '--clean', cleanShort, '--noise', noise, '--snr', '5', '--quantum-budget', '0.25', '--json']));
+      expect(over.quantum).toMatchObject({ quanta: 63, overruns: 16, budget: 0.25 });
+      expect(over.quantum.p50).toBe(0); // 47 of 63 calls cost nothing
+      expect(over.verdict).toBe('fail');
+      const ok = await rig([...virtualCost(0.3 * quantumMs, 4), '--clean', cleanShort, '--noise', noise, '--snr', '5', '--quantum-budget', '0.9', '--json']);
       expect(json(ok).quantum.overruns).toBe(0);
+      expect(json(ok).quantum.max).toBeCloseTo(0.3, 12);
       expect(ok.code).toBe(0);
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'the default allowance: one overrun passes, two fail (0.1 % of 63 quanta, at least 1)',
+    async () => {
+      // 6 ms (75 %) in every 32nd call: quanta 0 and 32 of 63 overrun; in every 64th: quantum 0 alone.
+      const two = json(await rig([...virtualCost(6, 32), '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json']));
+      expect(two.quantum).toMatchObject({ quanta: 63, overruns: 2 });
+      expect(two.checks).toContainEqual({ key: 'overruns', op: '<=', limit: 1, value: 2, pass: false });
+      expect(two.exitCode).toBe(3);
+      const one = json(await rig([...virtualCost(6, 64), '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json']));
+      expect(one.quantum).toMatchObject({ quanta: 63, overruns: 1 });
+      expect(one.exitCode).toBe(0);
     },
     RIG_TIMEOUT_MS,
   );
@@ -180,7 +209,7 @@ describe('earshot rig: console output of the processor', () => {
   it(
     'goes to stderr, marked, and never into the --json on stdout',
     async () => {
-      const r = await rig(['--processor', join(FIX, 'chatty.worklet.js'), '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json']);
+      const r = await rig(['--processor', join(FIX, 'chatty.worklet.js'), '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json', ...ANY_OVERRUNS]);
       expect(r.code).toBe(0);
       expect(json(r).name).toBe('chatty');
       expect(r.stderr).toContain('earshot rig: worklet: chatty: constructed\n');
@@ -231,9 +260,8 @@ describe('earshot rig: broken processors give a clear line and a non-zero exit, 
   it(
     'process() never returns: the render is abandoned after --timeout and the rig exits',
     async () => {
-      const { r } = await broken('hang.worklet.js', 'timeout', /timeout: the render did not finish within 2 s \(--timeout\): process\(\) has been running since quantum 3 \(t = 0\.024 s\) without returning/, ['--timeout', '2']);
-      // 2 s of timeout plus starting the worker; far less than a hang.
-      expect(r.ms).toBeLessThan(30_000);
+      // That the rig returns at all (within RIG_TIMEOUT_MS) is the check that it did not hang.
+      await broken('hang.worklet.js', 'timeout', /timeout: the render did not finish within 2 s \(--timeout\): process\(\) has been running since quantum 3 \(t = 0\.024 s\) without returning/, ['--timeout', '2']);
     },
     RIG_TIMEOUT_MS,
   );
@@ -247,7 +275,7 @@ describe('earshot rig: broken processors give a clear line and a non-zero exit, 
   it(
     '--name picks a processor; a process() assigned in the constructor is timed too',
     async () => {
-      const r = await rig(['--processor', join(FIX, 'two-processors.worklet.js'), '--name', 'invert', '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json']);
+      const r = await rig(['--processor', join(FIX, 'two-processors.worklet.js'), '--name', 'invert', '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json', ...ANY_OVERRUNS]);
       const j = json(r);
       expect(r.code).toBe(0);
       expect(j.name).toBe('invert');
@@ -269,7 +297,7 @@ describe('earshot rig: batch mode', () => {
       writeWav('batch-clean/b.wav', speech(2.5, 0.8));
       writeWav('batch-noise/white.wav', whiteNoise(8000, 3));
       writeWav('batch-noise/README.txt.wav', whiteNoise(4000, 4, 0.1));
-      const r = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean-dir', cleanDir, '--noise-dir', noiseDir, '--snr', '5', '--json'], { stderrIsTty: false });
+      const r = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean-dir', cleanDir, '--noise-dir', noiseDir, '--snr', '5', '--json', ...ANY_OVERRUNS], { stderrIsTty: false });
       expect(r.code).toBe(0);
       expect(r.stderr.split('\n').filter(Boolean)).toEqual([
         'earshot rig: 1/4 a.wav + README.txt.wav at 5 dB',
@@ -288,11 +316,12 @@ describe('earshot rig: batch mode', () => {
       expect(j.quantum.quanta).toBe(4 * Math.ceil((0.8 * 16000) / 128));
 
       // On a terminal: a progress bar redrawn in place, then the tables.
-      const t = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean-dir', cleanDir, '--noise-dir', noiseDir, '--snr', '5'], { stderrIsTty: true });
+      const t = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean-dir', cleanDir, '--noise-dir', noiseDir, '--snr', '5', ...ANY_OVERRUNS], { stderrIsTty: true });
       expect(t.stderr).toMatch(/^\r\x1b\[K\[░{24}\] 1\/4 a\.wav \+ README\.txt\.wav at 5 dB\r\x1b\[K\[█{6}░{18}\] 2\/4 a\.wav \+ white\.wav at 5 dB/);
       expect(t.stderr.endsWith('\r\x1b[K')).toBe(true);
       expect(t.stdout).toMatch(/clean +noise +SNR +ΔSI-SDR dB +ΔSTOI +delay +p99 +status/);
-      expect(t.stdout).toMatch(/b\.wav +white\.wav +5 dB +0\.00 +0\.0000 +0 +[\d.]+ % +ok/);
+      // Status: ok, or a wall-clock overrun count (allowed by ANY_OVERRUNS).
+      expect(t.stdout).toMatch(/b\.wav +white\.wav +5 dB +0\.00 +0\.0000 +0 +[\d.]+ % +(ok|\d+ overruns?)\n/);
       expect(t.stdout).toMatch(/Mean over 4 file pairs at input SNR 5 dB/);
       expect(t.code).toBe(0);
     },
