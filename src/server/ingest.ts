@@ -1,31 +1,22 @@
 /**
- * One ingest WebSocket connection: decodes frames (protocol.ts), opens sessions, reassembles their
- * streams into aligned blocks (reassembler.ts), runs one live engine per ref/deg pair, computes the
- * spectrogram columns, and publishes everything through the session registry.
+ * One ingest WebSocket connection: decodes frames (protocol.ts), opens sessions (ingest-session.ts:
+ * reassembly, one live engine per ref/deg pair, spectrogram columns, publication through the session
+ * registry) and enforces the per-connection limits.
  *
  * Server to client (JSON text): `opened` after OPEN, `ingest` for every irregularity the server
  * noticed in this client's frames, `closed` (with the summaries) after CLOSE, and `error` just before
  * the server closes the connection with a code from CLOSE_CODES.
  *
- * Rate limit: a token bucket of `maxSamplesPerSec` samples (burst: one second's worth) per connection.
- * A client above it is throttled, not refused: the messages already read wait in a small queue, the
- * server stops reading its socket until the bucket refills, and TCP pushes back on the sender (the
- * time spent paused is counted in /metrics).
+ * Rate limit (rate-limit.ts): a token bucket of `maxSamplesPerSec` samples (burst: one second's worth)
+ * per connection. A client above it is throttled, not refused: the messages already read wait in a
+ * small queue, the server stops reading its socket until the bucket refills, and TCP pushes back on
+ * the sender (the time spent paused is counted in /metrics).
  */
 import type { WebSocket } from 'ws';
-import type { LiveEngineFactory, LiveEngineSession } from '../live/types.js';
-import type { Subscription } from 'rxjs';
 import { randomBytes } from 'node:crypto';
-import type { ServerCounters } from './metrics-exporter.js';
-import { CLOSE_CODES, decodeFrame, streamName, type AudioFrame, type CloseCode, type OpenFrame, type StreamId } from './protocol.js';
-import { Reassembler, type ReassemblyEvent } from './reassembler.js';
-import type { SessionRegistry } from './sessions.js';
-import type { SessionState } from './session-state.js';
-import { PairSpectrogram, SPECTRUM_DB_MIN, SPECTRUM_DB_STEP } from './spectrum.js';
-import type { IngestEventMessage, SpectrumMessage } from './feed-types.js';
-
-/** How long to wait for an engine's summary after `end()` before giving up on it (ms). */
-export const SUMMARY_TIMEOUT_MS = 30_000;
+import { IngestSession, type IngestSessionContext } from './ingest-session.js';
+import { CLOSE_CODES, decodeFrame, streamName, type CloseCode, type OpenFrame } from './protocol.js';
+import { Throttle, TokenBucket } from './rate-limit.js';
 
 export interface IngestLimits {
   /** Sessions one connection may have open at once. */
@@ -43,198 +34,32 @@ export const DEFAULT_INGEST_LIMITS: IngestLimits = {
   maxSamplesPerSec: 4_000_000,
 };
 
-export interface IngestContext {
-  registry: SessionRegistry;
-  counters: ServerCounters;
-  engineFactory: LiveEngineFactory;
+export interface IngestContext extends IngestSessionContext {
   limits: IngestLimits;
-  reassembly: { reorderWindowSec?: number; maxSkewSec?: number; maxJumpSec?: number };
-  /** Spectrogram columns per second (0: none). */
-  spectrumRateHz: number;
-  reportRateHz?: number;
-  log: (line: string) => void;
-}
-
-/** One ref/deg pair of a session: its engine, spectrogram and state. */
-interface Pair {
-  state: SessionState;
-  engine: LiveEngineSession;
-  spectrogram: PairSpectrogram | undefined;
-  subscriptions: Subscription[];
-  /** Resolves when the engine's summary$ completes (or errs). */
-  done: Promise<void>;
-  refIndex: number;
-  degIndex: number;
-}
-
-class IngestSession {
-  readonly handle: number;
-  readonly name: string;
-  readonly sampleRate: number;
-  readonly streams: StreamId[];
-  readonly pairs: Pair[] = [];
-  readonly reassembler: Reassembler;
-  private readonly noisyIndex: number;
-  private readonly ctx: IngestContext;
-  private readonly conn: IngestConnection;
-  private ended = false;
-
-  constructor(conn: IngestConnection, frame: OpenFrame, name: string, ids: string[], ctx: IngestContext) {
-    this.conn = conn;
-    this.ctx = ctx;
-    this.handle = frame.handle;
-    this.name = name;
-    this.sampleRate = frame.sampleRate;
-    this.streams = frame.streams;
-    const index = (kind: StreamId['kind'], speaker: number) => frame.streams.findIndex((s) => s.kind === kind && s.speaker === speaker);
-    this.noisyIndex = index('noisy', 0);
-    this.reassembler = new Reassembler({
-      streamCount: frame.streams.length,
-      sampleRate: frame.sampleRate,
-      ...ctx.reassembly,
-      onBlock: (t0, channels) => this.onBlock(t0, channels),
-      onEvent: (e) => this.onIrregular(e),
-    });
-    ids.forEach((id, k) => {
-      const withNoisy = this.noisyIndex >= 0;
-      const streamNames = [streamName({ kind: 'ref', speaker: k }), streamName({ kind: 'deg', speaker: k })];
-      if (withNoisy) streamNames.push('noisy');
-      const state = ctx.registry.open({
-        id,
-        source: 'ingest',
-        sampleRate: frame.sampleRate,
-        streams: streamNames,
-        ...(ids.length > 1 ? { group: name } : {}),
-      });
-      const engine = ctx.engineFactory({ id, sampleRate: frame.sampleRate, withNoisy, reportRateHz: ctx.reportRateHz });
-      const subscriptions = [
-        engine.samples$.subscribe((s) => ctx.registry.sample(state, s)),
-        engine.delays$.subscribe((d) => ctx.registry.delay(state, d)),
-      ];
-      const done = new Promise<void>((resolve) => {
-        subscriptions.push(
-          engine.summary$.subscribe({
-            next: (rec) => ctx.registry.summary(state, rec),
-            complete: () => resolve(),
-            error: (e: unknown) => {
-              ctx.log(`earshot: session ${id}: engine summary failed: ${(e as Error).message}`);
-              resolve();
-            },
-          }),
-        );
-      });
-      this.pairs.push({
-        state,
-        engine,
-        spectrogram: ctx.spectrumRateHz > 0 ? new PairSpectrogram(frame.sampleRate, ctx.spectrumRateHz) : undefined,
-        subscriptions,
-        done,
-        refIndex: index('ref', k),
-        degIndex: index('deg', k),
-      });
-    });
-  }
-
-  get ids(): string[] {
-    return this.pairs.map((p) => p.state.info.id);
-  }
-
-  audio(frame: AudioFrame): { ok: true } | { ok: false; code: CloseCode; message: string } {
-    const i = this.streams.findIndex((s) => s.kind === frame.stream.kind && s.speaker === frame.stream.speaker);
-    if (i < 0) return { ok: false, code: CLOSE_CODES.badFrame, message: `stream ${streamName(frame.stream)} was not declared when session ${this.name} opened` };
-    if (frame.sampleRate !== this.sampleRate) {
-      return { ok: false, code: CLOSE_CODES.badFrame, message: `session ${this.name} runs at ${this.sampleRate} Hz, got a frame at ${frame.sampleRate} Hz` };
-    }
-    const status = this.reassembler.accept(i, frame.seq, frame.t0, frame.samples);
-    return status.ok ? status : { ok: false, code: CLOSE_CODES.badFrame, message: `stream ${streamName(frame.stream)}: ${status.message}` };
-  }
-
-  /** Flush, end the engines, wait for their summaries, mark the sessions ended. */
-  async end(reason: string): Promise<unknown[]> {
-    if (this.ended) return [];
-    this.ended = true;
-    try {
-      this.reassembler.finish();
-    } catch (e) {
-      this.ctx.log(`earshot: session ${this.name}: flushing failed: ${(e as Error).message}`);
-    }
-    for (const p of this.pairs) {
-      try {
-        p.engine.end();
-      } catch (e) {
-        this.ctx.log(`earshot: session ${p.state.info.id}: engine end failed: ${(e as Error).message}`);
-      }
-    }
-    await Promise.all(this.pairs.map((p) => withTimeout(p.done, SUMMARY_TIMEOUT_MS)));
-    await Promise.all(
-      this.pairs.map((p) => {
-        for (const s of p.subscriptions) s.unsubscribe();
-        return this.ctx.registry.end(p.state, reason);
-      }),
-    );
-    return this.pairs.map((p) => p.state.summary ?? null);
-  }
-
-  private onBlock(t0: number, channels: Float64Array[]): void {
-    if (this.ended && this.pairs.every((p) => p.state.info.state === 'ended')) return;
-    const noisy = this.noisyIndex >= 0 ? channels[this.noisyIndex] : undefined;
-    for (const p of this.pairs) {
-      const ref = channels[p.refIndex];
-      const deg = channels[p.degIndex];
-      try {
-        p.engine.push(noisy ? { t0, sampleRate: this.sampleRate, ref, deg, noisy } : { t0, sampleRate: this.sampleRate, ref, deg });
-      } catch (e) {
-        this.conn.engineFailed(this, p.state.info.id, e as Error);
-        return;
-      }
-      p.spectrogram?.update(ref, deg, (c) => {
-        const msg: SpectrumMessage = {
-          type: 'spectrum',
-          session: p.state.info.id,
-          t: c.t,
-          dt: c.dt,
-          bands: { n: p.spectrogram!.plan.bands, fminHz: p.spectrogram!.plan.fminHz, fmaxHz: p.spectrogram!.plan.fmaxHz, scale: 'mel' },
-          dbMin: SPECTRUM_DB_MIN,
-          dbStep: SPECTRUM_DB_STEP,
-          ref: Buffer.from(c.ref.buffer, c.ref.byteOffset, c.ref.length).toString('base64'),
-          deg: Buffer.from(c.deg.buffer, c.deg.byteOffset, c.deg.length).toString('base64'),
-        };
-        this.ctx.registry.publish(p.state, msg);
-      });
-    }
-  }
-
-  private onIrregular(e: ReassemblyEvent): void {
-    const stream = this.streams[e.stream];
-    this.ctx.counters.irregular(e.event, e.frames ?? 0, e.samples ?? 0);
-    const pair = this.pairs[stream.kind === 'noisy' ? 0 : stream.speaker] ?? this.pairs[0];
-    const msg: IngestEventMessage = { type: 'ingest', session: pair.state.info.id, t: e.position / this.sampleRate, event: e.event, stream: streamName(stream) };
-    if (e.frames !== undefined) msg.frames = e.frames;
-    if (e.samples !== undefined) msg.samples = e.samples;
-    if (e.expectedSeq !== undefined) msg.expectedSeq = e.expectedSeq;
-    if (e.seq !== undefined) msg.seq = e.seq;
-    this.ctx.registry.publish(pair.state, msg);
-    this.conn.sendJson({ ...msg, handle: this.handle });
-  }
 }
 
 export class IngestConnection {
   private readonly ws: WebSocket;
   private readonly ctx: IngestContext;
   private readonly sessions = new Map<number, IngestSession>();
-  private tokens: number;
-  private lastRefill = performance.now();
-  private paused = false;
-  private pausedAt = 0;
+  private readonly bucket: TokenBucket;
+  /** Messages (data, isBinary) in order, held back while the connection is over its rate. */
+  private readonly throttle: Throttle<[Buffer, boolean]>;
   private closed = false;
-  /** Messages received while over the rate limit, processed as the bucket refills. */
-  private readonly deferred: [Buffer, boolean][] = [];
-  private catchUpTimer: NodeJS.Timeout | undefined;
 
   constructor(ws: WebSocket, ctx: IngestContext) {
     this.ws = ws;
     this.ctx = ctx;
-    this.tokens = ctx.limits.maxSamplesPerSec;
+    this.bucket = new TokenBucket(ctx.limits.maxSamplesPerSec);
+    this.throttle = new Throttle(this.bucket, {
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+      process: ([data, isBinary]) => this.process(data, isBinary),
+      closed: () => this.closed,
+      resumed: (pausedMs) => {
+        ctx.counters.ingestThrottledMs += pausedMs;
+      },
+    });
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.onClose('disconnected'));
     ws.on('error', () => this.onClose('connection error'));
@@ -269,13 +94,7 @@ export class IngestConnection {
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
-    if (this.deferred.length > 0 || this.overBudget()) {
-      // Over the rate: hold this message (the socket is paused, so few can pile up) and catch up later.
-      this.deferred.push([data, isBinary]);
-      this.scheduleCatchUp();
-      return;
-    }
-    this.process(data, isBinary);
+    this.throttle.offer([data, isBinary]);
   }
 
   /** Handle one message; nothing a client sends may throw out of here (it would stop the server). */
@@ -310,43 +129,10 @@ export class IngestConnection {
       }
       this.ctx.counters.ingestFrames++;
       this.ctx.counters.ingestSamples += frame.samples.length;
-      this.tokens -= frame.samples.length;
+      this.bucket.take(frame.samples.length);
       const status = session.audio(frame);
       if (!status.ok) this.refuse(status.code, 'bad-frame', status.message);
     }
-  }
-
-  /** Refill the token bucket; true while it is in debt. */
-  private overBudget(): boolean {
-    const rate = this.ctx.limits.maxSamplesPerSec;
-    const now = performance.now();
-    this.tokens = Math.min(rate, this.tokens + ((now - this.lastRefill) / 1000) * rate);
-    this.lastRefill = now;
-    return this.tokens < 0;
-  }
-
-  private scheduleCatchUp(): void {
-    if (this.catchUpTimer) return;
-    if (!this.paused) {
-      this.paused = true;
-      this.pausedAt = performance.now();
-      this.ws.pause();
-    }
-    const waitMs = Math.max(1, Math.ceil((-this.tokens / this.ctx.limits.maxSamplesPerSec) * 1000));
-    this.catchUpTimer = setTimeout(() => {
-      this.catchUpTimer = undefined;
-      while (!this.closed && this.deferred.length > 0 && !this.overBudget()) {
-        const [data, isBinary] = this.deferred.shift()!;
-        this.process(data, isBinary);
-      }
-      if (this.closed) return;
-      if (this.deferred.length > 0) this.scheduleCatchUp();
-      else {
-        this.paused = false;
-        this.ctx.counters.ingestThrottledMs += performance.now() - this.pausedAt;
-        this.ws.resume();
-      }
-    }, waitMs);
   }
 
   private open(frame: OpenFrame): void {
@@ -413,8 +199,7 @@ export class IngestConnection {
   private onClose(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.catchUpTimer);
-    this.deferred.length = 0;
+    this.throttle.stop();
     for (const s of this.sessions.values()) void s.end(reason);
     this.sessions.clear();
   }
@@ -433,15 +218,4 @@ export class IngestConnection {
 function truncate(s: string, bytes: number): string {
   const b = Buffer.from(s);
   return b.length <= bytes ? s : `${b.subarray(0, bytes - 3).toString('utf8').replace(/\uFFFD$/, '')}...`;
-}
-
-function withTimeout(p: Promise<void>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    t.unref();
-    void p.then(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }
