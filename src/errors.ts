@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'ERR_SAMPLE_RATE' // rate outside 8..48 kHz or mismatched where it must match
   | 'ERR_CHANNEL' // channel index out of range
   | 'ERR_NONFINITE' // NaN or Inf samples
+  | 'ERR_MISSING_DEPENDENCY' // an optional dependency a feature needs is not installed (node-web-audio-api)
   | 'ERR_INVALID_ARGUMENT'; // programming errors: sizes, lengths, options
 
 export class EarshotError extends Error {

@@ -44,7 +44,7 @@ export async function startDemoAudio(server: EarshotServer, token: string | unde
   const noisy = readWav(DEMO_NOISY);
   if (clean.sampleRate !== noisy.sampleRate) throw earshotError('ERR_SAMPLE_RATE', 'demo clips differ in sample rate');
   const sampleRate = clean.sampleRate;
-  const wa = await loadNodeWebAudio();
+  const wa = await loadNodeWebAudio('earshot demo');
   const context = new wa.AudioContext({ sinkId: { type: 'none' }, sampleRate, latencyHint: 'playback' });
   const toBuffer = (x: Float64Array) => {
     const b = new wa.AudioBuffer({ length: x.length, sampleRate, numberOfChannels: 1 });

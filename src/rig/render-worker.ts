@@ -63,7 +63,7 @@ function registeredNames(port: MessagePort | undefined): Promise<string[] | null
 }
 
 async function render(job: RenderJob): Promise<RenderReply> {
-  const wa = await loadNodeWebAudio();
+  const wa = await loadNodeWebAudio('earshot rig');
   const n = job.clean.length;
   const ctx = new wa.OfflineAudioContext({ numberOfChannels: 1, length: n, sampleRate: job.sampleRate });
   const wrapperUrl = URL.createObjectURL(new Blob([WRAPPER_SOURCE], { type: 'text/javascript' }));

@@ -15,6 +15,7 @@
  * - Every context that runs a JS worklet keeps one core busy (its worklet thread polls): close
  *   contexts as soon as they are done.
  */
+import { earshotError } from '../errors.js';
 import type {
   AudioContextLike,
   AudioNodeLike,
@@ -123,12 +124,28 @@ export function installPromiseWithResolvers(): void {
 
 let loading: Promise<NodeWebAudio> | undefined;
 
-/** Install the polyfill, then load node-web-audio-api once (later calls share the same module). */
-export function loadNodeWebAudio(): Promise<NodeWebAudio> {
+/**
+ * Install the polyfill, then load node-web-audio-api once (later calls share the same module).
+ * It is an optional dependency: when it is not installed this rejects with `ERR_MISSING_DEPENDENCY`,
+ * "install node-web-audio-api to use <feature>", and a later call tries again.
+ */
+export function loadNodeWebAudio(feature = 'Web Audio in Node'): Promise<NodeWebAudio> {
   if (loading === undefined) {
     installPromiseWithResolvers();
     const specifier: string = PACKAGE; // non-literal: keeps the package's DOM typings out (see above)
-    loading = import(specifier).then((m: unknown) => m as NodeWebAudio);
+    loading = import(specifier).then(
+      (m: unknown) => m as NodeWebAudio,
+      (e: unknown) => {
+        loading = undefined;
+        throw isMissingPackage(e) ? earshotError('ERR_MISSING_DEPENDENCY', `install ${PACKAGE} to use ${feature} (npm install ${PACKAGE}); it is an optional dependency of earshot and is not installed`) : e;
+      },
+    );
   }
   return loading;
+}
+
+/** The package itself is not installed (not: it is installed but one of its own files fails to load). */
+function isMissingPackage(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown };
+  return err.code === 'ERR_MODULE_NOT_FOUND' && typeof err.message === 'string' && err.message.includes(`'${PACKAGE}'`);
 }
