@@ -122,11 +122,11 @@ describe.runIf(chromiumHere)('dashboard browser mode in Chromium', () => {
     if (realEngine) {
       expect(latest('stoi\u00003s')).not.toBeNull();
       expect(status).toMatch(new RegExp(`^Done: ${id!.replace(/\./g, '\\.')} · STOI [01]\\.\\d\\d · SI-SDR -?\\d+\\.\\d dB$`));
-      // The whole of the shorter file was captured (plus the lead-in silence before the sources
-      // started): at least the files' duration, at most 0.5 s more (start lead and last batch).
+      // The whole of the shorter file was captured: at least the files' duration. (Plus a lead-in
+      // and the time until the page saw the sources end, which depend on the page's wall-clock
+      // scheduling: no upper bound.)
       const duration = state.summary!.durationSec as number;
       expect(duration).toBeGreaterThanOrEqual(DURATION_SEC - 0.05);
-      expect(duration).toBeLessThan(DURATION_SEC + 0.5);
       // The delay the page's capture preserved (both streams share the worklet's render quanta).
       expect(state.delay?.delaySamples).toBe(DELAY_SAMPLES);
     }
@@ -158,7 +158,6 @@ describe.runIf(chromiumHere)('dashboard browser mode in Chromium', () => {
     await page.setInputFiles('#bm-ref', { name: 'again.wav', mimeType: 'audio/wav', buffer: wav });
     await page.setInputFiles('#bm-deg', { name: 'again-deg.wav', mimeType: 'audio/wav', buffer: wav });
     await page.setInputFiles('#bm-noisy', { name: 'again-noisy.wav', mimeType: 'audio/wav', buffer: wav });
-    const started = Date.now();
     await page.click('#bm-start');
     const item = await page.waitForSelector('.session-item.selected[data-session^="browser-again-"]', { timeout: 10_000 });
     const id = (await item.getAttribute('data-session'))!;
@@ -169,8 +168,8 @@ describe.runIf(chromiumHere)('dashboard browser mode in Chromium', () => {
     const state = server.registry.get(id)!;
     expect(state.info.state).toBe('ended');
     expect(state.info.endReason).toBe('closed');
-    // Stopped well before the files' end.
-    if (realEngine) expect(state.summary!.durationSec as number).toBeLessThan(DURATION_SEC - 1);
-    expect(Date.now() - started).toBeLessThan(DURATION_SEC * 1000 + 5000);
+    // Stopped before the files' end ("Stopped", not "Done", above). How much earlier depends on how
+    // fast the page handled the click: no margin on wall-clock time.
+    if (realEngine) expect(state.summary!.durationSec as number).toBeLessThan(DURATION_SEC);
   }, 60_000);
 });

@@ -63,17 +63,19 @@ describe('ingest irregularities are reported, not hidden', () => {
     const { ref, deg } = testPair(5, fs); // 80 000 samples = 1 s of burst + 1 s at the rate
     const client = await IngestClient.connect(ts.server.wsUrl);
     const { handle } = await client.open({ name: 'fast', sampleRate: fs, streams: [REF, DEG] });
-    const start = performance.now();
     for (let t0 = 0; t0 < ref.length; t0 += 800) {
       client.sendAudio(handle, REF, fs, t0, ref.subarray(t0, t0 + 800), 'int16');
       client.sendAudio(handle, DEG, fs, t0, deg.subarray(t0, t0 + 800), 'int16');
     }
     await client.close(handle);
-    const elapsed = performance.now() - start;
-    // 80 000 samples at 40 000/s with a 40 000-sample burst: at least ~1 s (minus one frame of slack).
-    expect(elapsed).toBeGreaterThan(900);
     expect(client.closed).toBeUndefined();
-    expect(series(await scrape(ts.server), 'earshot_ingest_throttled_seconds_total')).toBeGreaterThan(0.5);
+    const text = await scrape(ts.server);
+    // Throttled, not refused: every sample of both streams got through.
+    expect(series(text, 'earshot_ingest_samples_total')).toBe(2 * ref.length);
+    // 80 000 samples at 40 000/s with a 40 000-sample burst: the server paused reading for about
+    // 1 s. A lower bound only, and load-proof: the pauses are timers, which never fire early, and a
+    // busy machine can only make them longer. (No bound on the sender's own elapsed time.)
+    expect(series(text, 'earshot_ingest_throttled_seconds_total')).toBeGreaterThan(0.5);
     client.end();
   });
 

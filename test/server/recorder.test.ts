@@ -1,10 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FeedSubscriber, IngestClient } from '../../src/server/client.js';
 import type { SamplesMessage } from '../../src/server/feed-types.js';
-import { readRecording, replayRecording } from '../../src/server/replay.js';
+import { readRecording, replayRecording, type Recording } from '../../src/server/replay.js';
+import type { SessionRegistry } from '../../src/server/sessions.js';
 import { startServer, type EarshotServer } from '../../src/server/server.js';
 import { DEG, REF, pushFrames, startTestServer, testPair, type TestServer } from './helpers.js';
 
@@ -65,11 +66,8 @@ describe('replay', () => {
       alertRules: [{ id: 'snr-low', metric: 'snr', window: 'total', op: '<', threshold: 1000, holdSec: 0.2, clearSec: 0.2, severity: 'warning', message: 'x' }],
     });
     const feed = await FeedSubscriber.connect(replayServer.wsUrl);
-    const start = performance.now();
+    // Pacing is tested on a fake clock below; here, what arrives.
     await replayRecording(replayServer.registry, rec, { speed: 4 });
-    const elapsed = performance.now() - start;
-    // 1 s of stream at 4× takes ~0.25 s (the first sample is due at 0.1 s of stream).
-    expect(elapsed).toBeGreaterThan(0.2 * 1000);
     await feed.next((m) => m.type === 'session' && m.event === 'ended');
     const recorded = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const replayed = feed.messages.filter((m): m is SamplesMessage => m.type === 'samples').flatMap((m) => m.samples.map((s) => ({ type: 'sample', session: m.session, ...s })));
@@ -78,6 +76,40 @@ describe('replay', () => {
     expect(feed.messages.filter((m) => m.type === 'alert').map((m) => (m as { state: string }).state)).toEqual(['raised', 'cleared']);
     expect(replayServer.registry.get('rec-1')!.info).toMatchObject({ source: 'replay', state: 'ended', endReason: 'replay finished' });
     feed.end();
+  });
+
+  it('paces lines by stream time ÷ speed on an injected clock (fake timers and performance.now)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const times = [0, 0.1, 0.2, 0.5, 1];
+      const rec: Recording = {
+        path: 'fake.jsonl',
+        header: { type: 'recording', version: 1, session: { id: 'paced' } } as Recording['header'],
+        lines: times.map((t) => ({ type: 'sample', t, metric: 'snr', window: '1s', value: t, uncertainty: 0 })),
+        durationSec: 1,
+      };
+      // A registry that notes the fake clock's time of each call.
+      const calls: [string, number][] = [];
+      const registry = {
+        open: () => ({}),
+        sample: (_s: unknown, m: { t: number }) => void calls.push([`sample ${m.t}`, performance.now()]),
+        end: async () => void calls.push(['end', performance.now()]),
+      } as unknown as SessionRegistry;
+      const t0 = performance.now();
+      let done = false;
+      const replay = replayRecording(registry, rec, { speed: 4 }).then(() => (done = true));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(calls.map(([k]) => k)).toEqual(['sample 0']); // due at once
+      await vi.advanceTimersByTimeAsync(24);
+      expect(calls).toHaveLength(1); // t = 0.1 s of stream is due 25 ms in at 4×
+      await vi.advanceTimersByTimeAsync(300);
+      expect(done).toBe(true);
+      await replay;
+      // Each line at t / speed (sleeps shorter than 1 ms are skipped: never late by more).
+      expect(calls.map(([k, at]) => [k, at - t0])).toEqual([...times.map((t) => [`sample ${t}`, (t / 4) * 1000]), ['end', 250]]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses files that are not recordings, with the line number', () => {
