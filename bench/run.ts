@@ -91,7 +91,7 @@ if (!existsSync(join(CORPUS, `${cases[0]}.ref.wav`))) {
   };
   rowOf('PESQ-like (wb, whole signals)', (rate, b) => pesqLike(b.ref, b.deg, rate, 'wb'), 3);
   rowOf('analyze() issue-2 set incl. GCC-PHAT alignment', (rate, b) =>
-    analyze({ sampleRate: rate, refs: [b.ref], degs: [b.deg], noisy: b.noisy }, { align: 'auto', extras: false }),
+    analyze({ sampleRate: rate, refs: [b.ref], degs: [b.deg], noisy: b.noisy }, { align: 'auto', metrics: 'snr,segsnr,sisdr,cisdr,wsdr,stoi,estoi,lsd,cosine,mse' }),
   );
   rowOf('analyze() everything (earshot analyze)', (rate, b) => analyze({ sampleRate: rate, refs: [b.ref], degs: [b.deg], noisy: b.noisy }, { align: 'auto' }), 3);
   console.log(`\nOffline metrics, ${duration} s of audio per case (median of 5 runs after warm-up)\n`);

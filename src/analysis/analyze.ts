@@ -4,11 +4,11 @@
  */
 import { estimateDelay } from '../dsp/gcc-phat.js';
 import { earshotError } from '../errors.js';
-import { compositeMeasures } from '../metrics/composite.js';
-import { pesqLike, type PesqMode } from '../metrics/pesq/index.js';
-import { qualityIndex } from '../metrics/quality-index.js';
+import { FrontEnd } from '../features/front-end.js';
+import { attachFamilies, derivedMetrics, type MetricResult, type PairResults } from '../metrics/families.js';
+import type { PesqMode } from '../metrics/pesq/index.js';
+import { selectMetrics, type MetricSelection } from '../metrics/registry.js';
 import { SaSdrAccumulator } from '../metrics/sa-sdr.js';
-import type { MetricValue } from '../metrics/types.js';
 import { ReferenceFreeSet } from '../metrics/reference-free/index.js';
 import {
   METRIC_KEYS,
@@ -18,7 +18,6 @@ import {
   type MetricKey,
   type ReferenceFreeValueKey,
 } from './metric-info.js';
-import { EXTRA_METRIC_KEYS, MetricSet, PAIR_METRIC_KEYS, type PairMetrics } from './metric-set.js';
 
 /** Longest delay `--align auto` searches for, either way. */
 export const MAX_DELAY_SEC = 1;
@@ -47,9 +46,15 @@ export interface AnalyzeOptions {
   maxDelaySec?: number;
   /** PESQ-like mode: wideband at 16 kHz and above, narrowband at 8 kHz by default. */
   pesqMode?: PesqMode;
-  /** Perceptual extras (PMSQE, PESQ-like, composites, LLR, WSS, fwSegSNR, feature distances, quality index); default true. */
-  extras?: boolean;
+  /**
+   * Metric keys to compute (`--metrics`): a comma-separated string or a list; default every metric.
+   * Only the front-end stages the requested metrics need run; other keys are null with a reason.
+   */
+  metrics?: string | readonly string[];
 }
+
+/** Reason of a key left out by `--metrics`. */
+export const NOT_REQUESTED_REASON = 'not requested (--metrics)';
 
 export type ReportValue = number | null | (number | null)[];
 
@@ -136,23 +141,19 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
     reasons.sasdr = SASDR_ONE_SPEAKER_REASON;
   }
 
-  const extras = options.extras ?? true;
-  const pesqMode: PesqMode = options.pesqMode ?? (sampleRate >= 16000 ? 'wb' : 'nb');
-  const perPair: Record<string, MetricValue & { uncertainty?: number | null }>[] = alignedRefs.map((ref, k) => {
-    const deg = alignedDegs[permutation ? permutation[k] : k];
-    const set = new MetricSet({ sampleRate, withNoisy: alignedNoisy !== undefined, extras, expectedLength: length });
-    for (let pos = 0; pos < length; pos += BLOCK) {
-      const end = Math.min(length, pos + BLOCK);
-      set.update({ ref: ref.subarray(pos, end), deg: deg.subarray(pos, end), noisy: alignedNoisy?.subarray(pos, end) });
-    }
-    const m: Record<string, MetricValue & { uncertainty?: number | null }> = { ...set.compute() };
-    if (extras) Object.assign(m, perceptual(ref, deg, sampleRate, pesqMode, m as PairMetrics));
-    return m;
-  });
+  const selection = selectMetrics(options.metrics);
+  const perPair: PairResults[] = alignedRefs.map((ref, k) =>
+    scorePair({ ref, deg: alignedDegs[permutation ? permutation[k] : k], noisy: alignedNoisy }, sampleRate, selection, options.pesqMode),
+  );
 
-  const pairKeys: MetricKey[] = extras ? [...PAIR_METRIC_KEYS, ...EXTRA_METRIC_KEYS, 'pesq', 'csig', 'cbak', 'covl', 'qindex'] : [...PAIR_METRIC_KEYS];
-  for (const key of pairKeys) {
-    const results = perPair.map((p) => p[key]);
+  for (const key of METRIC_KEYS) {
+    if (key === 'sasdr') continue;
+    if (!selection.requested.has(key)) {
+      values[key] = null;
+      reasons[key] = NOT_REQUESTED_REASON;
+      continue;
+    }
+    const results = perPair.map((p) => p[key] ?? { value: null, reason: NOT_REQUESTED_REASON });
     for (const r of results) {
       // A reason on a value that exists is a note (e.g. "computed at 16 kHz"), not an excuse.
       if (r.value !== null && r.reason) notes.push(`${key}: ${r.reason}`);
@@ -169,14 +170,12 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
       if (results.some((r) => r.uncertainty !== undefined)) uncertainties[key] = results.map((r) => r.uncertainty ?? null);
     }
   }
-  for (const key of METRIC_KEYS) {
-    if (!(key in values)) {
-      values[key] = null;
-      reasons[key] = 'not computed (perceptual extras off)';
-    }
+  if (!selection.requested.has('sasdr')) {
+    values.sasdr = null;
+    reasons.sasdr = NOT_REQUESTED_REASON;
   }
 
-  const referenceFree = referenceFreeOf(alignedDegs, alignedNoisy, sampleRate, reasons);
+  const referenceFree = referenceFreeOf(alignedDegs, alignedNoisy, sampleRate, reasons, selection);
   return {
     values,
     referenceFree,
@@ -200,7 +199,17 @@ function referenceFreeOf(
   noisy: Float64Array | undefined,
   sampleRate: number,
   reasons: AnalysisReport['reasons'],
+  selection: MetricSelection = selectMetrics(),
 ): AnalysisReport['referenceFree'] {
+  const out = {} as AnalysisReport['referenceFree'];
+  if (!selection.families.has('reference-free')) {
+    for (const key of REFERENCE_FREE_VALUE_KEYS) {
+      out[key] = degs.length === 1 ? null : degs.map(() => null);
+      reasons[key] = NOT_REQUESTED_REASON;
+    }
+    for (const key of REFERENCE_FREE_LIST_KEYS) out[key] = degs.length === 1 ? [] : degs.map(() => []);
+    return out;
+  }
   const results = degs.map((deg) => {
     const set = new ReferenceFreeSet({ sampleRate, withNoisy: noisy !== undefined && degs.length === 1 });
     for (let pos = 0; pos < deg.length; pos += BLOCK) {
@@ -209,8 +218,12 @@ function referenceFreeOf(
     }
     return set.compute();
   });
-  const out = {} as AnalysisReport['referenceFree'];
   for (const key of REFERENCE_FREE_VALUE_KEYS) {
+    if (!selection.requested.has(key)) {
+      out[key] = degs.length === 1 ? null : degs.map(() => null);
+      reasons[key] = NOT_REQUESTED_REASON;
+      continue;
+    }
     const vs = results.map((r) => r[key]);
     out[key] = degs.length === 1 ? vs[0].value : vs.map((v) => v.value);
     const why = vs.map((v, k) => (v.value === null && v.reason ? (degs.length === 1 ? v.reason : `deg ${k}: ${v.reason}`) : '')).filter(Boolean);
@@ -253,40 +266,32 @@ function analyzeWithoutReference(input: AnalyzeInput, options: AnalyzeOptions): 
     values[key] = null;
     reasons[key] = 'needs a clean reference (REF); reference-free measures only';
   }
-  const referenceFree = referenceFreeOf([deg], n, sampleRate, reasons);
+  const referenceFree = referenceFreeOf([deg], n, sampleRate, reasons, selectMetrics(options.metrics));
   return { values, referenceFree, reasons, uncertainties: {}, sampleRate, durationSec: deg.length / sampleRate, delayMs, delayConfidence: null, notes };
 }
 
-/** Composite measures are defined where pysepm defines them (its PESQ accepts only 8 and 16 kHz). */
-const COMPOSITE_RATES = [8000, 16000];
-
-/** The whole-signal perceptual metrics of one aligned pair: PESQ-like, composites, quality index. */
-function perceptual(
-  ref: Float64Array,
-  deg: Float64Array,
+/**
+ * Every selected metric of one aligned pair: one front end, the selected families attached to it, the
+ * signals pushed through once in blocks, then the derived keys (composites, quality index).
+ */
+export function scorePair(
+  pair: { ref: Float64Array; deg: Float64Array; noisy?: Float64Array },
   sampleRate: number,
-  mode: PesqMode,
-  streaming: PairMetrics,
-): Record<'pesq' | 'csig' | 'cbak' | 'covl' | 'qindex', MetricValue & { uncertainty?: number | null }> {
-  const p = pesqLike(ref, deg, sampleRate, mode);
-  const pesq: MetricValue = p.value === null ? { value: null, reason: p.reason } : { value: p.value };
-  let composite: { csig: MetricValue; cbak: MetricValue; covl: MetricValue };
-  if (!COMPOSITE_RATES.includes(sampleRate)) {
-    const r = { value: null, reason: 'composite measures are defined at 8 and 16 kHz (as pysepm)' };
-    composite = { csig: r, cbak: r, covl: r };
-  } else {
-    // pysepm's P: the wide-band MOS-LQO at 16 kHz, the raw narrow-band P.862 score at 8 kHz.
-    const compositeMode: PesqMode = sampleRate === 16000 ? 'wb' : 'nb';
-    const pForComposite = compositeMode === mode ? p : pesqLike(ref, deg, sampleRate, compositeMode);
-    composite = compositeMeasures({
-      pesq: sampleRate === 16000 ? pForComposite.value : (pForComposite.raw ?? null),
-      llrForComposite: streaming.llrForComposite?.value ?? null,
-      wss: streaming.wss.value,
-      segsnr: streaming.segsnr.value,
-    });
+  selection: MetricSelection,
+  pesqMode?: PesqMode,
+): PairResults {
+  const { ref, deg, noisy } = pair;
+  const length = ref.length;
+  const fe = new FrontEnd(sampleRate);
+  const families = attachFamilies(fe, selection, { sampleRate, withNoisy: noisy !== undefined, pesqMode, expectedLength: length });
+  for (let pos = 0; pos < length; pos += BLOCK) {
+    const end = Math.min(length, pos + BLOCK);
+    fe.push({ ref: ref.subarray(pos, end), deg: deg.subarray(pos, end), noisy: noisy?.subarray(pos, end) });
   }
-  const q = qualityIndex({ ...streaming, pesq });
-  return { pesq, ...composite, qindex: { value: q.value, reason: q.reason, uncertainty: q.uncertainty } };
+  fe.end();
+  const r: PairResults & Record<string, MetricResult | number | null | undefined> = {};
+  for (const f of families) Object.assign(r, f.results());
+  return { ...r, ...derivedMetrics(r, selection, sampleRate) };
 }
 
 function sumSignals(signals: Float64Array[], length: number): Float64Array {

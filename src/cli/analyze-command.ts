@@ -8,11 +8,14 @@ import { earshotError } from '../errors.js';
 import { formatReport, reportJson } from './format.js';
 import { loadInputs } from '../analysis/load-inputs.js';
 import type { CliIo } from './main.js';
+import { metricsTable } from './metrics-command.js';
+import { selectMetrics } from '../metrics/registry.js';
 
 export const ANALYZE_USAGE = `Usage:
   earshot analyze REF DEG [--noisy NOISY] [--align auto|off] [--channel N] [--pesq-mode nb|wb] [--json]
   earshot analyze --ref R0 --ref R1 --deg D0 --deg D1 [--align auto|off] [--json]
   earshot analyze --deg DEG [--noisy NOISY] [--json]        (reference-free measures only)
+  earshot analyze --list-metrics                             (the keys --metrics takes; also: earshot metrics)
 
 Scores DEG (the processed output) against REF (the clean reference) with every reference-based metric.
   --noisy FILE     the input the processor saw (enables wSDR)
@@ -20,6 +23,8 @@ Scores DEG (the processed output) against REF (the clean reference) with every r
                    off: score the files as they are
   --channel N      channel to read from multichannel files (default 0)
   --pesq-mode M    PESQ-like estimate: wb (default at 16 kHz and above) or nb (default at 8 kHz)
+  --metrics LIST   only these metrics, e.g. stoi,estoi,sisdr (default all); only the front-end stages
+                   they need run, and the other keys are null with the reason "not requested"
   --json           print one JSON object instead of the table
 Exit codes: 0 success, 1 unreadable or invalid input, 2 usage error.
 `;
@@ -36,6 +41,8 @@ export function runAnalyze(args: string[], io: CliIo): number {
       channel: { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
       'pesq-mode': { type: 'string' },
+      metrics: { type: 'string' },
+      'list-metrics': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -43,6 +50,13 @@ export function runAnalyze(args: string[], io: CliIo): number {
     io.stdout(ANALYZE_USAGE);
     return 0;
   }
+  if (values['list-metrics']) {
+    io.stdout(metricsTable());
+    return 0;
+  }
+  // Resolve the list before reading any file, so a typo is a usage error at once.
+  const metrics = values.metrics;
+  if (metrics !== undefined) selectMetrics(metrics);
   const pesqMode = values['pesq-mode'];
   if (pesqMode !== undefined && pesqMode !== 'nb' && pesqMode !== 'wb') throw earshotError('ERR_USAGE', `--pesq-mode must be nb or wb, got "${pesqMode}"`);
   let refs = values.ref ?? [];
@@ -64,7 +78,7 @@ export function runAnalyze(args: string[], io: CliIo): number {
   if (!/^\d+$/.test(channelText)) throw earshotError('ERR_USAGE', `--channel must be a non-negative integer, got "${channelText}"`);
 
   const input = loadInputs({ refs, degs, noisy: values.noisy }, Number(channelText));
-  const report = analyze(input, { align: align as AlignMode, pesqMode });
+  const report = analyze(input, { align: align as AlignMode, pesqMode, metrics });
   report.notes.unshift(...input.notes);
   for (const w of input.warnings) io.stderr(`earshot: warning: ${w}\n`);
   if (values.json) io.stdout(`${JSON.stringify(reportJson(report))}\n`);

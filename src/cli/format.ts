@@ -1,6 +1,6 @@
 /** Human-readable rendering of an analysis report: an aligned table with units and directions. */
 import { METRIC_INFO, METRIC_KEYS, REFERENCE_FREE_INFO, REFERENCE_FREE_LIST_KEYS, REFERENCE_FREE_VALUE_KEYS } from '../analysis/metric-info.js';
-import type { AnalysisReport, ReportValue } from '../analysis/analyze.js';
+import { NOT_REQUESTED_REASON, type AnalysisReport, type ReportValue } from '../analysis/analyze.js';
 
 function formatNumber(v: number | null, digits: number): string {
   if (v === null) return '—';
@@ -15,6 +15,8 @@ function formatValue(v: ReportValue, digits: number): string {
 export function formatReport(report: AnalysisReport, title: string): string {
   const rows: string[][] = [['metric', 'value', 'unit', 'better', 'note']];
   for (const key of METRIC_KEYS) {
+    // Keys left out by --metrics are not worth a row each.
+    if (report.reasons[key] === NOT_REQUESTED_REASON) continue;
     const info = METRIC_INFO[key];
     const v = report.values[key];
     const u = report.uncertainties[key];
@@ -22,8 +24,9 @@ export function formatReport(report: AnalysisReport, title: string): string {
     if (typeof v === 'number' && typeof u === 'number') shown += ` ± ${formatNumber(u, info.digits)}`;
     rows.push([info.label, shown, info.unit, info.higherIsBetter ? 'higher' : 'lower', report.reasons[key] ?? '']);
   }
-  rows.push(['reference-free (deg alone)', '', '', '', '']);
+  if (REFERENCE_FREE_VALUE_KEYS.some((k) => report.reasons[k] !== NOT_REQUESTED_REASON)) rows.push(['reference-free (deg alone)', '', '', '', '']);
   for (const key of REFERENCE_FREE_VALUE_KEYS) {
+    if (report.reasons[key] === NOT_REQUESTED_REASON) continue;
     const info = REFERENCE_FREE_INFO[key];
     const better = info.higherIsBetter === null ? '' : info.higherIsBetter ? 'higher' : 'lower';
     let note = report.reasons[key] ?? '';

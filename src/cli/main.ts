@@ -34,6 +34,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./push-command.js')).runPush(rest, io);
       case 'replay':
         return await (await import('./replay-command.js')).runReplay(rest, io);
+      case 'metrics':
+        return (await import('./metrics-command.js')).runMetrics(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -41,7 +43,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io.stdout((await allUsages()).join('\n'));
         return command === undefined ? 2 : 0;
       default:
-        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, monitor, demo, serve, push, replay, rig`);
+        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, metrics, monitor, demo, serve, push, replay, rig`);
     }
   } catch (e) {
     return reportError(e, io);
@@ -69,8 +71,9 @@ function reportError(e: unknown, io: CliIo): number {
 
 /** Every command's usage, in the order `earshot help` prints them (loads every command module). */
 async function allUsages(): Promise<string[]> {
-  const [analyze, monitor, demo, serve, push, replay, rig] = await Promise.all([
+  const [analyze, metrics, monitor, demo, serve, push, replay, rig] = await Promise.all([
     import('./analyze-command.js'),
+    import('./metrics-command.js'),
     import('./monitor-command.js'),
     import('./demo-command.js'),
     import('./serve-command.js'),
@@ -78,5 +81,5 @@ async function allUsages(): Promise<string[]> {
     import('./replay-command.js'),
     import('./rig-command.js'),
   ]);
-  return [analyze.ANALYZE_USAGE, monitor.MONITOR_USAGE, demo.DEMO_USAGE, serve.SERVE_USAGE, push.PUSH_USAGE, replay.REPLAY_USAGE, rig.RIG_USAGE];
+  return [analyze.ANALYZE_USAGE, metrics.METRICS_USAGE, monitor.MONITOR_USAGE, demo.DEMO_USAGE, serve.SERVE_USAGE, push.PUSH_USAGE, replay.REPLAY_USAGE, rig.RIG_USAGE];
 }

@@ -18,16 +18,15 @@ export interface CompositeInputs {
 const clip = (v: number) => Math.min(5, Math.max(1, v));
 
 export function compositeMeasures(x: CompositeInputs): { csig: MetricValue; cbak: MetricValue; covl: MetricValue } {
-  const missing = (Object.entries(x) as [string, number | null][]).filter(([, v]) => v === null).map(([k]) => k);
-  if (missing.length) {
-    const r = nullValue(`needs ${missing.join(', ')}`);
-    return { csig: r, cbak: r, covl: r };
-  }
-  const { pesq: p, llrForComposite: llr, wss, segsnr } = x as Record<keyof CompositeInputs, number>;
+  // Each composite needs only its own inputs (Cbak has no LLR term, Csig and Covl no segSNR term).
+  const measure = (keys: (keyof CompositeInputs)[], f: (v: Record<keyof CompositeInputs, number>) => number): MetricValue => {
+    const missing = keys.filter((k) => x[k] === null);
+    return missing.length ? nullValue(`needs ${missing.join(', ')}`) : value(clip(f(x as Record<keyof CompositeInputs, number>)));
+  };
   return {
-    csig: value(clip(3.093 - 1.029 * llr + 0.603 * p - 0.009 * wss)),
-    cbak: value(clip(1.634 + 0.478 * p - 0.007 * wss + 0.063 * segsnr)),
-    covl: value(clip(1.594 + 0.805 * p - 0.512 * llr - 0.007 * wss)),
+    csig: measure(['pesq', 'llrForComposite', 'wss'], ({ pesq: p, llrForComposite: llr, wss }) => 3.093 - 1.029 * llr + 0.603 * p - 0.009 * wss),
+    cbak: measure(['pesq', 'wss', 'segsnr'], ({ pesq: p, wss, segsnr }) => 1.634 + 0.478 * p - 0.007 * wss + 0.063 * segsnr),
+    covl: measure(['pesq', 'llrForComposite', 'wss'], ({ pesq: p, llrForComposite: llr, wss }) => 1.594 + 0.805 * p - 0.512 * llr - 0.007 * wss),
   };
 }
 

@@ -9,10 +9,9 @@
  * An embedding model plugs in by implementing `FeatureExtractor` (see docs/metrics.md): it receives
  * the frame's power spectrum and writes its vector; `FeatureDistanceAccumulator` does the rest.
  */
-import { FrameBuffer } from '../dsp/frame-buffer.js';
 import { applyMel, dctMatrix, melFilterbank, type MelFilterbank } from '../dsp/mel.js';
-import { SpectrumPlan } from '../dsp/stft.js';
-import { hannPeriodic } from '../dsp/window.js';
+import { earshotError } from '../errors.js';
+import { FrontEnd, type SpectrumConsumer } from '../features/front-end.js';
 import { RunningStats } from './running-stats.js';
 import { spectralFftSize } from './spectral.js';
 import { type MetricAccumulator, type MetricValue, type SignalBlock, nullValue, value } from './types.js';
@@ -99,46 +98,39 @@ export interface FeatureDistanceResult {
  * Mean per-frame distance for each extractor, on one shared STFT (32 ms periodic Hann, hop 16 ms).
  * Extractors default to log-mel and MFCC; pass others (e.g. an embedding model) to compare in their space.
  */
-export class FeatureDistanceAccumulator implements MetricAccumulator<SignalBlock, FeatureDistanceResult> {
+export class FeatureDistanceAccumulator implements MetricAccumulator<SignalBlock, FeatureDistanceResult>, SpectrumConsumer {
   readonly extractors: FeatureExtractor[];
-  private readonly plan: SpectrumPlan;
-  private readonly framer: FrameBuffer;
-  private readonly pRef: Float64Array;
-  private readonly pDeg: Float64Array;
   private readonly vRef: Float64Array[];
   private readonly vDeg: Float64Array[];
   private readonly stats: RunningStats[];
-  private readonly inputs: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+  private readonly own: FrontEnd | null;
 
-  constructor(sampleRate: number, extractors?: FeatureExtractor[]) {
-    const n = spectralFftSize(sampleRate);
-    const window = hannPeriodic(n);
-    this.plan = new SpectrumPlan(n, window);
-    this.extractors = extractors ?? [new LogMelExtractor(sampleRate, n, window), new MfccExtractor(sampleRate, n, window)];
-    this.pRef = new Float64Array(n / 2 + 1);
-    this.pDeg = new Float64Array(n / 2 + 1);
+  /** `source`: the session's FrontEnd (which drives it), or a sample rate for standalone use. */
+  constructor(source: number | FrontEnd, extractors?: FeatureExtractor[]) {
+    const fe = typeof source === 'number' ? new FrontEnd(source) : source;
+    this.own = typeof source === 'number' ? fe : null;
+    const { fftSize: n, window } = fe.onStft32(this);
+    this.extractors = extractors ?? [new LogMelExtractor(fe.sampleRate, n, window), new MfccExtractor(fe.sampleRate, n, window)];
     this.vRef = this.extractors.map((e) => new Float64Array(e.dimension));
     this.vDeg = this.extractors.map((e) => new Float64Array(e.dimension));
     this.stats = this.extractors.map(() => new RunningStats());
-    this.framer = new FrameBuffer(n, n / 2, 2, (f) => this.onFrame(f[0], f[1]));
   }
 
-  private onFrame(ref: Float64Array, deg: Float64Array): void {
-    this.plan.power(ref, this.pRef);
-    this.plan.power(deg, this.pDeg);
+  /** @internal One frame's power spectra, from the front end. */
+  spectra(pRef: Float64Array, pDeg: Float64Array): void {
     for (let i = 0; i < this.extractors.length; i++) {
       const e = this.extractors[i];
-      e.extract(this.pRef, this.vRef[i]);
-      e.extract(this.pDeg, this.vDeg[i]);
+      e.extract(pRef, this.vRef[i]);
+      e.extract(pDeg, this.vDeg[i]);
       const d = e.distance ? e.distance(this.vRef[i], this.vDeg[i]) : rmsDifference(this.vRef[i], this.vDeg[i]);
       if (Number.isFinite(d)) this.stats[i].add(d);
     }
   }
 
-  update({ ref, deg }: SignalBlock): void {
-    this.inputs[0] = ref;
-    this.inputs[1] = deg;
-    this.framer.push(this.inputs);
+  /** Standalone use only: a shared front end is fed by its owner. */
+  update(block: SignalBlock): void {
+    if (!this.own) throw earshotError('ERR_INVALID_ARGUMENT', 'this accumulator reads a shared front end: push blocks to the FrontEnd');
+    this.own.push({ ref: block.ref, deg: block.deg });
   }
 
   compute(): FeatureDistanceResult {
@@ -151,7 +143,7 @@ export class FeatureDistanceAccumulator implements MetricAccumulator<SignalBlock
   }
 
   reset(): void {
-    this.framer.reset();
+    this.own?.reset();
     for (const s of this.stats) s.reset();
   }
 }

@@ -10,9 +10,8 @@
  * There is no single reference implementation of either; the definitions are documented in
  * docs/metrics.md and pinned by tests on signals with known answers.
  */
-import { FrameBuffer } from '../dsp/frame-buffer.js';
-import { SpectrumPlan } from '../dsp/stft.js';
-import { hannPeriodic } from '../dsp/window.js';
+import { FrontEnd, stft32Size, type SpectrumConsumer } from '../features/front-end.js';
+import { earshotError } from '../errors.js';
 import { RunningStats } from './running-stats.js';
 import { type MetricAccumulator, type MetricValue, type SignalBlock, nullValue, value } from './types.js';
 
@@ -24,9 +23,8 @@ export const SPECTRAL_FRAME_SEC = 0.032;
  */
 export const LSD_FLOOR_DB = -80;
 
-export function spectralFftSize(sampleRate: number): number {
-  return 2 ** Math.round(Math.log2(SPECTRAL_FRAME_SEC * sampleRate));
-}
+/** FFT size of the shared 32 ms STFT at `sampleRate` (Hz). */
+export const spectralFftSize = stft32Size;
 
 export interface SpectralResult {
   lsd: MetricValue & { uncertainty: number | null };
@@ -59,47 +57,43 @@ export function frameCosineFromPower(pRef: Float64Array, pDeg: Float64Array): nu
   return rr > 0 && dd > 0 ? rd / Math.sqrt(rr * dd) : NaN;
 }
 
-/** LSD and spectral cosine from one shared STFT of each stream. */
-export class SpectralAccumulator implements MetricAccumulator<SignalBlock, SpectralResult> {
+/**
+ * LSD and spectral cosine, a consumer of the front end's 32 ms power spectra. Give it the session's
+ * `FrontEnd` (which then drives it), or a sample rate for standalone use (`update` feeds a front end
+ * of its own).
+ */
+export class SpectralAccumulator implements MetricAccumulator<SignalBlock, SpectralResult>, SpectrumConsumer {
   readonly fftSize: number;
-  private readonly plan: SpectrumPlan;
-  private readonly framer: FrameBuffer;
-  private readonly pRef: Float64Array;
-  private readonly pDeg: Float64Array;
   private readonly floorPower: number;
   private readonly lsd = new RunningStats();
   private readonly cosine = new RunningStats();
-  private readonly inputs: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+  private readonly own: FrontEnd | null;
 
   /** `frameSink` sees each frame's LSD and cosine (NaN where a frame is silent) for the live windows. */
-  constructor(sampleRate: number, private readonly frameSink?: (lsd: number, cosine: number) => void) {
-    const n = spectralFftSize(sampleRate);
-    this.fftSize = n;
-    const window = hannPeriodic(n);
-    this.plan = new SpectrumPlan(n, window);
-    this.pRef = new Float64Array(n / 2 + 1);
-    this.pDeg = new Float64Array(n / 2 + 1);
+  constructor(source: number | FrontEnd, private readonly frameSink?: (lsd: number, cosine: number) => void) {
+    const fe = typeof source === 'number' ? new FrontEnd(source) : source;
+    this.own = typeof source === 'number' ? fe : null;
+    const { fftSize, window } = fe.onStft32(this);
+    this.fftSize = fftSize;
     // A full-scale sine gives |X|² ≈ (Σw / 2)²; the floor is LSD_FLOOR_DB below that.
     let sumW = 0;
     for (const w of window) sumW += w;
     this.floorPower = (sumW / 2) ** 2 * 10 ** (LSD_FLOOR_DB / 10);
-    this.framer = new FrameBuffer(n, n / 2, 2, (f) => this.onFrame(f[0], f[1]));
   }
 
-  private onFrame(ref: Float64Array, deg: Float64Array): void {
-    this.plan.power(ref, this.pRef);
-    this.plan.power(deg, this.pDeg);
-    const lsd = frameLogSpectralDistance(this.pRef, this.pDeg, this.floorPower);
+  /** @internal One frame's power spectra, from the front end. */
+  spectra(pRef: Float64Array, pDeg: Float64Array): void {
+    const lsd = frameLogSpectralDistance(pRef, pDeg, this.floorPower);
     this.lsd.add(lsd);
-    const c = frameCosineFromPower(this.pRef, this.pDeg);
+    const c = frameCosineFromPower(pRef, pDeg);
     if (!Number.isNaN(c)) this.cosine.add(c);
     this.frameSink?.(lsd, c);
   }
 
-  update({ ref, deg }: SignalBlock): void {
-    this.inputs[0] = ref;
-    this.inputs[1] = deg;
-    this.framer.push(this.inputs);
+  /** Standalone use only: a shared front end is fed by its owner. */
+  update(block: SignalBlock): void {
+    if (!this.own) throw earshotError('ERR_INVALID_ARGUMENT', 'this accumulator reads a shared front end: push blocks to the FrontEnd');
+    this.own.push({ ref: block.ref, deg: block.deg });
   }
 
   compute(): SpectralResult {
@@ -116,7 +110,7 @@ export class SpectralAccumulator implements MetricAccumulator<SignalBlock, Spect
   }
 
   reset(): void {
-    this.framer.reset();
+    this.own?.reset();
     this.lsd.reset();
     this.cosine.reset();
   }

@@ -26,6 +26,46 @@ function file(name: string, bytes: Uint8Array): string {
 }
 const okRef = file('ok.ref.wav', encodeWavPcm16([speechish], 16000));
 
+describe('earshot analyze --metrics', () => {
+  const hello = ['examples/audio/hello.ref.wav', 'examples/audio/hello.deg.wav', '--noisy', 'examples/audio/hello.noisy.wav', '--json'];
+  it('computes only the listed metrics, with the values of the full run; the rest are null, "not requested"', async () => {
+    const full = JSON.parse((await run('analyze', ...hello)).stdout);
+    const r = await run('analyze', ...hello, '--metrics', 'stoi,estoi,sisdr');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j).sort()).toEqual([...JSON_KEYS].sort());
+    for (const k of ['stoi', 'estoi', 'sisdr']) expect(j[k]).toBe(full[k]);
+    for (const k of [...METRICS, ...REFERENCE_FREE].filter((k) => !['stoi', 'estoi', 'sisdr'].includes(k))) {
+      expect(j[k], k).toBeNull();
+      expect(j.reasons[k], k).toBe('not requested (--metrics)');
+    }
+  });
+
+  it('a composite brings what it is computed from, and reports only itself', async () => {
+    const full = JSON.parse((await run('analyze', ...hello)).stdout);
+    const j = JSON.parse((await run('analyze', ...hello, '--metrics', 'covl')).stdout);
+    expect(j.covl).toBe(full.covl);
+    expect(j.pesq).toBeNull();
+  });
+
+  it('an unknown key is a usage error (exit 2) naming it', async () => {
+    const r = await run('analyze', ...hello, '--metrics', 'stoi,nope');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown metric "nope"');
+  });
+
+  it('earshot metrics and --list-metrics list every key with unit, direction and reference', async () => {
+    const a = await run('metrics');
+    const b = await run('analyze', '--list-metrics');
+    expect(a.code).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    for (const k of [...METRICS, ...REFERENCE_FREE]) expect(a.stdout).toMatch(new RegExp(`^${k} `, 'm'));
+    expect(a.stdout).toContain('pystoi 0.4.1');
+    const j = JSON.parse((await run('metrics', '--json')).stdout);
+    expect(j.map((d: { key: string }) => d.key)).toEqual([...METRICS, ...REFERENCE_FREE]);
+  });
+});
+
 describe('earshot analyze: output', () => {
   it('--json prints exactly the documented keys', async () => {
     const r = await run('analyze', 'examples/audio/hello.ref.wav', 'examples/audio/hello.deg.wav', '--noisy', 'examples/audio/hello.noisy.wav', '--json');

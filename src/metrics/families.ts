@@ -1,0 +1,231 @@
+/**
+ * The metric families' factories: how each family of the registry attaches its accumulators to a
+ * session's front end, and how its keys' whole-stream values are read. `analyze`, `analyzeFiles`
+ * and the live engine's summary all build their metrics here, for exactly the families a
+ * `--metrics` selection needs.
+ *
+ * Derived keys (the composites and the quality index) are computed from the other families' values
+ * by `derivedMetrics`; SA-SDR spans several pairs and is computed by the caller.
+ */
+import type { FrontEnd, PairBlock } from '../features/front-end.js';
+import { STOI_RATE_HZ, perceptualRate } from '../features/front-end.js';
+import { CiSdrAccumulator } from './ci-sdr.js';
+import { compositeMeasures } from './composite.js';
+import { FeatureDistanceAccumulator } from './feature-distance.js';
+import { LlrAccumulator } from './llr.js';
+import { pesqLike, type PesqMode } from './pesq/index.js';
+import { PmsqeAccumulator } from './pmsqe.js';
+import { qualityIndex } from './quality-index.js';
+import type { MetricFamily, MetricKey, MetricSelection } from './registry.js';
+import { SegSnrAccumulator } from './segsnr.js';
+import { SepmSpectralAccumulator } from './sepm-spectral.js';
+import { SiSdrAccumulator } from './si-sdr.js';
+import { SnrAccumulator } from './snr.js';
+import { SpectralAccumulator } from './spectral.js';
+import { StoiAccumulator } from './stoi.js';
+import type { MetricValue } from './types.js';
+import { WsdrAccumulator } from './wsdr.js';
+
+/** A value with its standard error where it has one. */
+export type MetricResult = MetricValue & { uncertainty?: number | null };
+/** Values of one pair by key (what a family produces), plus LLR's composite variant. */
+export type PairResults = Partial<Record<MetricKey, MetricResult>> & { llrForComposite?: MetricResult };
+
+export interface FamilyOptions {
+  sampleRate: number;
+  /** A noisy input accompanies the blocks (wSDR needs it). */
+  withNoisy: boolean;
+  /** PESQ-like mode: wideband at 16 kHz and above, narrowband at 8 kHz by default. */
+  pesqMode?: PesqMode;
+  /** Samples expected in all at the input rate (offline: the file length), so stores are sized once. */
+  expectedLength?: number;
+}
+
+/** One family's accumulators on a front end: read its keys' values once the stream has ended. */
+export interface OfflineFamily {
+  results(): PairResults;
+}
+
+type Factory = (fe: FrontEnd, o: FamilyOptions) => OfflineFamily;
+
+/** Whole signals at the perceptual rate, for the PESQ-like model (which needs the whole utterance). */
+class SignalStore {
+  ref = new Float64Array(0);
+  deg = new Float64Array(0);
+  length = 0;
+  constructor(expected: number) {
+    this.ref = new Float64Array(Math.max(1024, expected));
+    this.deg = new Float64Array(this.ref.length);
+  }
+  update({ ref, deg }: PairBlock): void {
+    if (this.length + ref.length > this.ref.length) {
+      const cap = Math.max(2 * this.ref.length, this.length + ref.length);
+      const a = new Float64Array(cap);
+      const b = new Float64Array(cap);
+      a.set(this.ref.subarray(0, this.length));
+      b.set(this.deg.subarray(0, this.length));
+      this.ref = a;
+      this.deg = b;
+    }
+    this.ref.set(ref, this.length);
+    this.deg.set(deg, this.length);
+    this.length += ref.length;
+  }
+}
+
+/** Composite measures are defined where pysepm defines them (its PESQ accepts only 8 and 16 kHz). */
+const COMPOSITE_RATES = [8000, 16000];
+
+const withSe = (v: MetricValue, se: number | null | undefined): MetricResult => ({ ...v, uncertainty: v.value === null ? null : (se ?? null) });
+
+const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
+  energy: (fe) => {
+    const acc = new SnrAccumulator();
+    fe.onSamples(acc);
+    return { results: () => ({ snr: acc.compute(), mse: acc.computeMse() }) };
+  },
+  sisdr: (fe) => {
+    const acc = new SiSdrAccumulator();
+    fe.onSamples(acc);
+    return { results: () => ({ sisdr: acc.compute() }) };
+  },
+  wsdr: (fe, o) => {
+    if (!o.withNoisy) return { results: () => ({ wsdr: { value: null, reason: 'needs the noisy input (--noisy)' } }) };
+    const acc = new WsdrAccumulator();
+    fe.onSamples(acc);
+    return { results: () => ({ wsdr: acc.compute() }) };
+  },
+  cisdr: (fe) => {
+    const acc = new CiSdrAccumulator();
+    fe.onSamples(acc);
+    return { results: () => ({ cisdr: acc.compute() }) };
+  },
+  segsnr: (fe) => {
+    const acc = new SegSnrAccumulator(fe.sampleRate);
+    fe.onSamples(acc);
+    return { results: () => ({ segsnr: acc.compute() }) };
+  },
+  stoi: (fe, o) => {
+    // STOI and ESTOI share the 10 kHz signals and envelopes: one accumulator gives both.
+    const expected = o.expectedLength === undefined ? undefined : Math.ceil((o.expectedLength * STOI_RATE_HZ) / fe.sampleRate) + 4096;
+    const acc = new StoiAccumulator({ sampleRate: STOI_RATE_HZ, extended: false, expectedLength: expected });
+    fe.onStoiRate(acc);
+    return {
+      results: () => {
+        const v = acc.computeBoth();
+        const st = acc.segmentStatsBoth();
+        const se = (s: { count: number; variance: number } | null) => (s && s.count > 1 ? Math.sqrt(s.variance / s.count) : null);
+        return { stoi: withSe(v.stoi, se(st.stoi)), estoi: withSe(v.estoi, se(st.estoi)) };
+      },
+    };
+  },
+  spectral: (fe) => {
+    const acc = new SpectralAccumulator(fe);
+    return { results: () => acc.compute() };
+  },
+  features: (fe) => {
+    const acc = new FeatureDistanceAccumulator(fe);
+    return {
+      results: () => {
+        const r = acc.compute();
+        return { featdist: r['log-mel'], mfccdist: r.mfcc };
+      },
+    };
+  },
+  llr: (fe) => {
+    const acc = new LlrAccumulator({ sampleRate: fe.sampleRate });
+    fe.onSamples(acc);
+    return {
+      results: () => {
+        const r = acc.computeBoth();
+        return { llr: r.llr, llrForComposite: r.llrForComposite };
+      },
+    };
+  },
+  'sepm-spectral': (fe) => {
+    const acc = new SepmSpectralAccumulator({ sampleRate: fe.sampleRate });
+    fe.onSamples(acc);
+    return {
+      results: () => {
+        const r = acc.compute();
+        return { wss: r.wss, fwsegsnr: r.fwSegSnr };
+      },
+    };
+  },
+  pmsqe: (fe) => {
+    const rate = perceptualRate(fe.sampleRate);
+    const pmsqe = new PmsqeAccumulator({ sampleRate: rate });
+    fe.onPerceptualRate(pmsqe);
+    return {
+      results: () => {
+        const v = pmsqe.compute();
+        const stats = pmsqe.frameStats();
+        const se = stats && stats.variance !== null ? Math.sqrt(stats.variance / stats.count) : null;
+        const r: MetricResult = { ...v, uncertainty: v.value === null ? null : se };
+        if (rate !== fe.sampleRate && v.value !== null) r.reason = `computed at ${rate} Hz (resampled from ${fe.sampleRate} Hz)`;
+        return { pmsqe: r };
+      },
+    };
+  },
+  pesq: (fe, o) => {
+    const store = new SignalStore(o.expectedLength === undefined ? 0 : Math.ceil((o.expectedLength * 16000) / fe.sampleRate) + 4096);
+    const rate = fe.onPerceptualRate(store);
+    const mode: PesqMode = o.pesqMode ?? (fe.sampleRate >= 16000 ? 'wb' : 'nb');
+    return {
+      results: () => {
+        const ref = store.ref.subarray(0, store.length);
+        const deg = store.deg.subarray(0, store.length);
+        const p = pesqLike(ref, deg, rate, mode);
+        const out: PairResults & { pesqForComposite?: number | null } = { pesq: p.value === null ? { value: null, reason: p.reason } : { value: p.value } };
+        if (COMPOSITE_RATES.includes(fe.sampleRate)) {
+          // pysepm's P: the wide-band MOS-LQO at 16 kHz, the raw narrow-band P.862 score at 8 kHz.
+          const compositeMode: PesqMode = fe.sampleRate === 16000 ? 'wb' : 'nb';
+          const pc = compositeMode === mode ? p : pesqLike(ref, deg, rate, compositeMode);
+          out.pesqForComposite = fe.sampleRate === 16000 ? pc.value : (pc.raw ?? null);
+        }
+        return out;
+      },
+    };
+  },
+};
+
+/** Families whose accumulators read the front end (the rest are derived or span several pairs). */
+export function isStreamingFamily(f: MetricFamily): boolean {
+  return f in FACTORIES;
+}
+
+/** Attach the accumulators of every streaming family in `selection` to `fe`. */
+export function attachFamilies(fe: FrontEnd, selection: MetricSelection, options: FamilyOptions): OfflineFamily[] {
+  const out: OfflineFamily[] = [];
+  for (const f of selection.families) {
+    const make = FACTORIES[f];
+    if (make) out.push(make(fe, options));
+  }
+  return out;
+}
+
+/** The composites and the quality index from the values of one pair. */
+export function derivedMetrics(r: PairResults & { pesqForComposite?: number | null }, selection: MetricSelection, sampleRate: number): PairResults {
+  const out: PairResults = {};
+  if (selection.families.has('composite')) {
+    if (!COMPOSITE_RATES.includes(sampleRate)) {
+      const why = { value: null, reason: 'composite measures are defined at 8 and 16 kHz (as pysepm)' };
+      Object.assign(out, { csig: why, cbak: why, covl: why });
+    } else {
+      Object.assign(
+        out,
+        compositeMeasures({
+          pesq: r.pesqForComposite ?? null,
+          llrForComposite: r.llrForComposite?.value ?? null,
+          wss: r.wss?.value ?? null,
+          segsnr: r.segsnr?.value ?? null,
+        }),
+      );
+    }
+  }
+  if (selection.families.has('qindex')) {
+    const q = qualityIndex(r as Record<string, MetricResult>);
+    out.qindex = { value: q.value, reason: q.reason, uncertainty: q.uncertainty };
+  }
+  return out;
+}
