@@ -1,8 +1,9 @@
 /**
  * The SharedArrayBuffer ring between the capture worklet (producer, audio thread) and the engine
- * (consumer, main thread): its memory layout, a consumer-side reader, and a producer-side writer
- * with the same logic as `worklets/capture.worklet.js` (which cannot import anything, so it repeats
- * the layout constants; `test/stream/ring-buffer.test.ts` checks that the two agree).
+ * (consumer, main thread): its memory layout and the consumer-side reader. The producer is
+ * `worklets/capture.worklet.js`, which cannot import anything, so it repeats the layout constants;
+ * `test/stream/ring-buffer.test.ts` checks that the two agree and drives the worklet's own producer
+ * code against the reader.
  *
  * Layout (single producer, single consumer):
  * - `data`: one SharedArrayBuffer of Float32, planar: channel c occupies `[c·capacity, (c+1)·capacity)`.
@@ -27,8 +28,8 @@
  * into one pending gap, published once the log has room (total stream time stays exact; only the
  * merged gap sits later than where the frames were really dropped).
  *
- * Real-time safety (audio thread): `RingWriter.push`, `RingWriter.dropFrames` and every getter never
- * allocate or throw. `RingReader` methods run on the consumer thread; `read` does not allocate.
+ * Real-time safety: the producer's rules are the worklet's (no allocation, no throwing in
+ * `process()`). `RingReader` methods run on the consumer thread; `read` does not allocate.
  */
 
 import { earshotError } from '../errors.js';
@@ -111,40 +112,28 @@ export function createRingLayout(capacity: number, channels: number, gapCapacity
   };
 }
 
-/** Frames stored between mirror indices `read` and `write` of a ring of `capacity`. */
-function used(write: number, read: number, capacity: number): number {
+/** Entries stored between mirror indices `read` and `write` of a ring (or gap log) of `capacity`. */
+export function usedSlots(write: number, read: number, capacity: number): number {
   const d = write - read;
   return d < 0 ? d + 2 * capacity : d;
 }
 
-function readCounters(ctl: Int32Array, channels: number): RingCounters {
-  const zeroQuanta: number[] = [];
-  for (let c = 0; c < channels; c++) zeroQuanta.push(Atomics.load(ctl, CTL_ZERO_QUANTA + c));
-  return {
-    droppedFrames: Atomics.load(ctl, CTL_DROPPED_FRAMES),
-    overruns: Atomics.load(ctl, CTL_OVERRUNS),
-    waits: Atomics.load(ctl, CTL_WAITS),
-    zeroQuanta,
-  };
+/** Views of a ring's shared memory, as both ends keep them. */
+export interface RingViews {
+  /** The Int32 control slots (CTL_*). */
+  readonly ctl: Int32Array;
+  /** The gap log: (position, length) per entry. */
+  readonly gaps: Float64Array;
+  /** Planar samples: channel c at [c·capacity, (c+1)·capacity). */
+  readonly data: Float32Array;
 }
 
-/** The views both ends of a ring keep on its shared memory. */
-abstract class RingEnd {
-  readonly capacity: number;
-  readonly channels: number;
-  protected readonly ctl: Int32Array;
-  protected readonly data: Float32Array;
-  protected readonly gaps: Float64Array;
-  protected readonly gapCapacity: number;
-
-  constructor(layout: RingLayout) {
-    this.capacity = layout.capacity;
-    this.channels = layout.channels;
-    this.gapCapacity = layout.gapCapacity;
-    this.ctl = new Int32Array(layout.control, 0, CTL_INTS);
-    this.gaps = new Float64Array(layout.control, GAP_LOG_BYTE_OFFSET, 2 * layout.gapCapacity);
-    this.data = new Float32Array(layout.data);
-  }
+export function ringViews(layout: RingLayout): RingViews {
+  return {
+    ctl: new Int32Array(layout.control, 0, CTL_INTS),
+    gaps: new Float64Array(layout.control, GAP_LOG_BYTE_OFFSET, 2 * layout.gapCapacity),
+    data: new Float32Array(layout.data),
+  };
 }
 
 /**
@@ -155,12 +144,24 @@ abstract class RingEnd {
  *   const t0 = reader.nextFrame;                 // stream index of the next frame
  *   const n = reader.read([ref, deg], 0, 1024);  // frames copied, all contiguous from t0
  */
-export class RingReader extends RingEnd {
+export class RingReader {
+  readonly capacity: number;
+  readonly channels: number;
+  private readonly ctl: Int32Array;
+  private readonly data: Float32Array;
+  private readonly gaps: Float64Array;
+  private readonly gapCapacity: number;
   /** Frames taken out of the ring so far (excludes gaps). */
   private framesRead = 0;
   /** Frames dropped in gaps already passed. */
   private gapFrames = 0;
 
+  constructor(layout: RingLayout) {
+    this.capacity = layout.capacity;
+    this.channels = layout.channels;
+    this.gapCapacity = layout.gapCapacity;
+    ({ ctl: this.ctl, gaps: this.gaps, data: this.data } = ringViews(layout));
+  }
 
   /** Stream index (frames since capture start, including dropped frames) of the next frame read. */
   get nextFrame(): number {
@@ -170,7 +171,7 @@ export class RingReader extends RingEnd {
 
   /** Frames readable now (before and after gaps alike). */
   available(): number {
-    return used(Atomics.load(this.ctl, CTL_WRITE), Atomics.load(this.ctl, CTL_READ), this.capacity);
+    return usedSlots(Atomics.load(this.ctl, CTL_WRITE), Atomics.load(this.ctl, CTL_READ), this.capacity);
   }
 
   /**
@@ -182,7 +183,7 @@ export class RingReader extends RingEnd {
     const cap = this.capacity;
     const write = Atomics.load(this.ctl, CTL_WRITE);
     const read = Atomics.load(this.ctl, CTL_READ);
-    let n = Math.min(maxFrames, used(write, read, cap));
+    let n = Math.min(maxFrames, usedSlots(write, read, cap));
     const gapAt = this.nextGapPosition();
     if (gapAt >= 0) n = Math.min(n, gapAt - this.framesRead);
     if (n <= 0) return 0;
@@ -215,8 +216,17 @@ export class RingReader extends RingEnd {
     Atomics.compareExchange(this.ctl, CTL_STATE, STATE_IDLE, STATE_RUNNING);
   }
 
+  /** The producer's counters (drops, overruns, waits, unconnected quanta). */
   counters(): RingCounters {
-    return readCounters(this.ctl, this.channels);
+    const ctl = this.ctl;
+    const zeroQuanta: number[] = [];
+    for (let c = 0; c < this.channels; c++) zeroQuanta.push(Atomics.load(ctl, CTL_ZERO_QUANTA + c));
+    return {
+      droppedFrames: Atomics.load(ctl, CTL_DROPPED_FRAMES),
+      overruns: Atomics.load(ctl, CTL_OVERRUNS),
+      waits: Atomics.load(ctl, CTL_WAITS),
+      zeroQuanta,
+    };
   }
 
   /** Position (in frames written) of the oldest unread gap, or −1. */
@@ -238,85 +248,5 @@ export class RingReader extends RingEnd {
       if (next >= 2 * this.gapCapacity) next -= 2 * this.gapCapacity;
       Atomics.store(this.ctl, CTL_GAP_READ, next);
     }
-  }
-}
-
-/**
- * Producer side, the same algorithm as the capture worklet: for tests, benchmarks and producers
- * that run in a worker thread. `push` is real-time safe (no allocation, no throw).
- */
-export class RingWriter extends RingEnd {
-  /** Frames written so far (positions of gaps are in these units). */
-  private written = 0;
-  /** Frames dropped since the last published gap. */
-  private pendingGap = 0;
-
-
-  /** Free frames. */
-  space(): number {
-    return this.capacity - used(Atomics.load(this.ctl, CTL_WRITE), Atomics.load(this.ctl, CTL_READ), this.capacity);
-  }
-
-  state(): number {
-    return Atomics.load(this.ctl, CTL_STATE);
-  }
-
-  /**
-   * Write `length` frames from `input[c][offset…]` for every channel (a missing channel writes
-   * zeros), or as many as fit; returns the frames written. Publishes a pending gap first.
-   */
-  push(input: ArrayLike<ArrayLike<number> | undefined>, offset: number, length: number): number {
-    const cap = this.capacity;
-    const write = Atomics.load(this.ctl, CTL_WRITE);
-    const n = Math.min(length, cap - used(write, Atomics.load(this.ctl, CTL_READ), cap));
-    if (n <= 0) return 0;
-    if (this.pendingGap > 0) this.publishGap();
-    const pos = write >= cap ? write - cap : write;
-    const first = Math.min(n, cap - pos);
-    for (let c = 0; c < this.channels; c++) {
-      const src = c < input.length ? input[c] : undefined;
-      const base = c * cap;
-      if (src === undefined) {
-        this.data.fill(0, base + pos, base + pos + first);
-        this.data.fill(0, base, base + n - first);
-        continue;
-      }
-      for (let i = 0; i < first; i++) this.data[base + pos + i] = src[offset + i];
-      for (let i = first; i < n; i++) this.data[base + i - first] = src[offset + i];
-    }
-    let next = write + n;
-    if (next >= 2 * cap) next -= 2 * cap;
-    Atomics.store(this.ctl, CTL_WRITE, next);
-    this.written += n;
-    return n;
-  }
-
-  /** Record `frames` dropped at the current position (one overrun), as a realtime producer does. */
-  dropFrames(frames: number): void {
-    this.pendingGap += frames;
-    Atomics.add(this.ctl, CTL_DROPPED_FRAMES, frames);
-    Atomics.add(this.ctl, CTL_OVERRUNS, 1);
-  }
-
-  /** Count one quantum of channel `c` as having had no connected input. */
-  countZeroQuantum(c: number): void {
-    Atomics.add(this.ctl, CTL_ZERO_QUANTA + c, 1);
-  }
-
-  counters(): RingCounters {
-    return readCounters(this.ctl, this.channels);
-  }
-
-  private publishGap(): void {
-    const gw = Atomics.load(this.ctl, CTL_GAP_WRITE);
-    // Gap log full: keep the gap pending; later drops merge into it (see the module comment).
-    if (used(gw, Atomics.load(this.ctl, CTL_GAP_READ), this.gapCapacity) >= this.gapCapacity) return;
-    const slot = gw >= this.gapCapacity ? gw - this.gapCapacity : gw;
-    this.gaps[2 * slot] = this.written;
-    this.gaps[2 * slot + 1] = this.pendingGap;
-    let next = gw + 1;
-    if (next >= 2 * this.gapCapacity) next -= 2 * this.gapCapacity;
-    Atomics.store(this.ctl, CTL_GAP_WRITE, next);
-    this.pendingGap = 0;
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import * as batch from '../../src/stream/batch-reader.js';
 import * as ring from '../../src/stream/ring-buffer.js';
 import {
@@ -9,14 +9,15 @@ import {
   CTL_ZERO_QUANTA,
   GAP_LOG_BYTE_OFFSET,
   RingReader,
-  RingWriter,
   STATE_CLOSED,
   STATE_RUNNING,
   createRingLayout,
   type RingLayout,
 } from '../../src/stream/ring-buffer.js';
 import { defaultCaptureWorkletUrl } from '../../src/stream/web-audio-source.js';
+import { createHostedCapture } from '../../src/stream/worklet-host.js';
 import { seededRandom } from '../helpers/corpus.js';
+import { RingWriter } from '../helpers/ring-writer.js';
 import { sampleValue } from './sample-value.js';
 
 const CANARY = -12345.5; // exact in Float32; no sampleValue is negative
@@ -75,7 +76,112 @@ describe('layout constants', () => {
   });
 });
 
-describe('RingWriter / RingReader (one thread)', () => {
+describe('capture worklet producer / RingReader (one thread, seeded random)', () => {
+  /**
+   * The shipped producer (worklets/capture.worklet.js, evaluated by worklet-host) writes quanta of
+   * random length, some channels unconnected, while the reader takes random amounts at random
+   * offsets. A model of what the ring must hold (which quanta fit, in order) checks every frame read,
+   * the stream index the reader gives it, and the drop counters.
+   */
+  function trial(rnd: () => number, t: number): void {
+    const capacity = 1 + Math.floor(rnd() * 300);
+    const channels = 1 + Math.floor(rnd() * 3);
+    // A gap log of `capacity` entries cannot overflow (unread gaps sit at distinct unread frames), so
+    // every gap is where the frames were dropped; a shorter one may merge gaps and publish them late.
+    const exactGaps = rnd() < 0.5;
+    const gapCapacity = exactGaps ? capacity : 1 + Math.floor(rnd() * 4);
+    const layout = layoutWithCanaries(capacity, channels, 16, gapCapacity);
+    Atomics.store(new Int32Array(layout.control, 0, CTL_INTS), CTL_STATE, STATE_RUNNING);
+    const hosted = createHostedCapture({ transport: 'sab', channels, ring: layout, wait: false });
+    onTestFinished(() => hosted.close());
+    const reader = new RingReader(layout);
+    const maxChunk = 1 + Math.floor(rnd() * 2 * capacity);
+    const total = 1 + Math.floor(rnd() * 10 * capacity);
+    const out: Float64Array[] = [];
+    for (let c = 0; c < channels; c++) out.push(new Float64Array(maxChunk + 10)); // canaries around the data
+    /** Per channel and stream index: 1 where the quantum had no connection (captured as zeros). */
+    const unconnected: Uint8Array[] = [];
+    for (let c = 0; c < channels; c++) unconnected.push(new Uint8Array(total + 1));
+    /** Stream indices of the frames in the ring, oldest first: the model. */
+    const queued: number[] = [];
+    let produced = 0;
+    let dropped = 0;
+    let overruns = 0;
+    const zeroQuanta = new Array<number>(channels).fill(0);
+    const expected = (c: number, k: number) => (unconnected[c][k] ? 0 : sampleValue(c, k));
+
+    const produce = (n: number) => {
+      const fits = n <= capacity - queued.length; // a realtime producer drops whole quanta
+      const inputs: Float32Array[][] = [];
+      for (let c = 0; c < channels; c++) {
+        if (rnd() < 0.1) {
+          inputs.push([]); // no connection: zeros, counted
+          unconnected[c].fill(1, produced, produced + n);
+          if (fits) zeroQuanta[c]++;
+          continue;
+        }
+        const a = new Float32Array(n);
+        for (let i = 0; i < n; i++) a[i] = sampleValue(c, produced + i);
+        inputs.push([a]);
+      }
+      // The output tells the quantum's length when no input is connected.
+      expect(hosted.processor.process(inputs, [[new Float32Array(n)]], {})).toBe(true);
+      if (fits) for (let i = 0; i < n; i++) queued.push(produced + i);
+      else {
+        dropped += n;
+        overruns++;
+      }
+      produced += n;
+    };
+
+    const consume = () => {
+      const want = Math.floor(rnd() * maxChunk) + 1;
+      const offset = 1 + Math.floor(rnd() * 8);
+      for (const o of out) o.fill(CANARY);
+      const t0 = reader.nextFrame;
+      const n = reader.read(out, offset, want);
+      expect(n).toBeLessThanOrEqual(Math.min(want, queued.length));
+      const first = queued[0];
+      // Exact gaps: the reader's stream index is the frame's own. Merged gaps are published late, so
+      // until then the index lags behind (total stream time is still exact, checked at the end).
+      if (n > 0 && exactGaps) expect(t0).toBe(first);
+      if (n > 0 && !exactGaps) expect(t0).toBeLessThanOrEqual(first);
+      for (let c = 0; c < channels; c++) {
+        expect(out[c][offset - 1]).toBe(CANARY);
+        for (let i = 0; i < n; i++) {
+          const k = queued[i];
+          if (out[c][offset + i] !== expected(c, k)) {
+            throw new Error(`trial ${t} cap ${capacity}: channel ${c} frame ${k} = ${out[c][offset + i]}`);
+          }
+          if (exactGaps && k !== t0 + i) throw new Error(`trial ${t}: frame ${k} read at stream index ${t0 + i}`);
+        }
+        expect(out[c][offset + n]).toBe(CANARY);
+      }
+      queued.splice(0, n);
+    };
+
+    while (produced < total || queued.length > 0) {
+      if (produced < total && rnd() < 0.5) produce(Math.min(total - produced, Math.floor(rnd() * maxChunk) + 1));
+      else consume();
+    }
+    // The ring is empty; one more frame publishes any gap still pending (the last quanta may all have
+    // been dropped), so the stream index lands exactly on it.
+    expect(reader.available()).toBe(0);
+    produce(1);
+    consume();
+    expect(queued.length).toBe(0);
+    expect(reader.nextFrame).toBe(total + 1);
+    expect(reader.counters()).toEqual({ droppedFrames: dropped, overruns, waits: 0, zeroQuanta });
+    expectCanariesIntact(layout);
+  }
+
+  it('every frame once, in order, at its stream index; drops counted; nothing written outside', () => {
+    const rnd = seededRandom(20240601);
+    for (let t = 0; t < 400; t++) trial(rnd, t);
+  });
+});
+
+describe('RingWriter (test producer) / RingReader (one thread)', () => {
   it('holds exactly `capacity` frames, refuses more, and frees space as it is read', () => {
     const layout = layoutWithCanaries(10, 2);
     const w = new RingWriter(layout);
@@ -109,54 +215,6 @@ describe('RingWriter / RingReader (one thread)', () => {
     }
     expect(got).toBe(28);
     expectCanariesIntact(layout);
-  });
-
-  it('seeded random capacities, channel counts and chunk sizes: every frame once, in order, nothing outside', () => {
-    const rnd = seededRandom(20240601);
-    const trials = 400;
-    for (let t = 0; t < trials; t++) {
-      const capacity = 1 + Math.floor(rnd() * 300);
-      const channels = 1 + Math.floor(rnd() * 3);
-      const layout = layoutWithCanaries(capacity, channels);
-      const w = new RingWriter(layout);
-      const r = new RingReader(layout);
-      const maxChunk = 1 + Math.floor(rnd() * 2 * capacity);
-      const out: Float64Array[] = [];
-      for (let c = 0; c < channels; c++) out.push(new Float64Array(maxChunk + 10)); // canaries around the data
-      let written = 0;
-      let read = 0;
-      const total = 1 + Math.floor(rnd() * 10 * capacity);
-      while (read < total) {
-        if (rnd() < 0.5 && written < total) {
-          const n = Math.min(total - written, Math.floor(rnd() * maxChunk) + 1);
-          const src = chunkAt(channels, written - 3, n + 3); // offset 3 inside the source chunk
-          const space = w.space();
-          const pushed = w.push(src, 3, n);
-          expect(pushed).toBe(Math.min(n, space));
-          written += pushed;
-        } else {
-          const want = Math.floor(rnd() * maxChunk) + 1;
-          const offset = 1 + Math.floor(rnd() * 8);
-          for (const o of out) o.fill(CANARY);
-          const expectN = Math.min(want, written - read);
-          const n = r.read(out, offset, want);
-          expect(n).toBe(expectN);
-          for (let c = 0; c < channels; c++) {
-            expect(out[c][offset - 1]).toBe(CANARY);
-            for (let i = 0; i < n; i++) {
-              if (out[c][offset + i] !== sampleValue(c, read + i)) {
-                throw new Error(`trial ${t} cap ${capacity}: channel ${c} frame ${read + i} = ${out[c][offset + i]}`);
-              }
-            }
-            expect(out[c][offset + n]).toBe(CANARY);
-          }
-          read += n;
-        }
-      }
-      expect(r.nextFrame).toBe(total);
-      expect(r.available()).toBe(0);
-      expectCanariesIntact(layout);
-    }
   });
 
   it('missing input channels are written as zeros', () => {

@@ -9,9 +9,10 @@
  *   quanta through process(); `wait` chooses offline waiting or realtime dropping.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CTL_READ, RingWriter, type RingLayout } from '../../src/stream/ring-buffer.js';
+import { CTL_READ, type RingLayout } from '../../src/stream/ring-buffer.js';
 import { createHostedCapture } from '../../src/stream/worklet-host.js';
 import { seededRandom } from '../helpers/corpus.js';
+import { RingWriter } from '../helpers/ring-writer.js';
 import { sampleValue } from './sample-value.js';
 
 interface Job {
