@@ -16,7 +16,7 @@
  *    writes NaN, has the wrong channel layout, never finishes (timeout) or fails to load.
  */
 import { analyze, MAX_DELAY_SEC, MIN_DELAY_PEAK_TO_RMS } from '../analysis/analyze.js';
-import { reportJson } from '../cli/format.js';
+import { toSummary } from '../analysis/summary.js';
 import { estimateDelay } from '../dsp/gcc-phat.js';
 import { scoredKeys } from './keys.js';
 import { concatFloat64, quantumStats, type QuantumStats } from './mix.js';
@@ -270,8 +270,8 @@ export async function runConditions(
     }
     const noisyReport = analyze({ sampleRate: rate, refs: [r.ref], degs: [r.noisy], noisy: r.noisy }, { align: 'auto' });
     const processedReport = analyze({ sampleRate: rate, refs: [r.ref], degs: [r.deg], noisy: r.noisy }, { align: 'auto' });
-    result.noisy = reportJson(noisyReport);
-    result.processed = reportJson(processedReport);
+    result.noisy = toSummary(noisyReport);
+    result.processed = toSummary(processedReport);
     result.delta = metricDelta(result.noisy, result.processed);
     result.notes.push(...processedReport.notes.filter((note) => !/lags ref|leads ref/.test(note)));
 
