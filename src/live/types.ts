@@ -68,6 +68,8 @@ export interface LiveEngineOptions {
   withNoisy: boolean;
   /** Metric samples per second of stream time (default 10). */
   reportRateHz?: number;
+  /** Metric keys to compute (`--metrics`), as a comma-separated string or a list; default all. */
+  metrics?: string | readonly string[];
 }
 
 export type LiveEngineFactory = (options: LiveEngineOptions) => LiveEngineSession;

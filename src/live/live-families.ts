@@ -1,0 +1,318 @@
+/**
+ * How the live engine windows each metric family, by the registry's live policy (src/metrics/registry.ts):
+ * - `sums` (SNR, MSE, SI-SDR, wSDR): ratios of sums; a window merges its hops' sums, `total` is one
+ *   accumulator over everything (identical to the offline value for the same alignment);
+ * - `frames` (segmental SNR, LSD, spectral cosine, STOI, ESTOI): means of per-frame (per-segment)
+ *   values; `frame` is the latest frame, windows average their frames. STOI's silence removal uses a
+ *   running loudest-frame estimate (LiveStoiAccumulator, docs/live.md);
+ * - `refresh` (CI-SDR, PMSQE, PESQ-like, reference-free, quality index): recomputed every few seconds
+ *   of stream over their window, at a phase chosen per session;
+ * - `offline`: whole-stream only, in `earshot analyze` (the summary says so).
+ * The accumulators are the same classes the offline analysis uses; they read the same front end.
+ */
+import { perceptualRate, type FrontEnd, type PairBlock, STOI_RATE_HZ } from '../features/front-end.js';
+import { CiSdrAccumulator } from '../metrics/ci-sdr.js';
+import type { MetricResult } from '../metrics/families.js';
+import { pesqLike } from '../metrics/pesq/index.js';
+import { PmsqeAccumulator } from '../metrics/pmsqe.js';
+import { qualityIndex } from '../metrics/quality-index.js';
+import { ReferenceFreeSet } from '../metrics/reference-free/index.js';
+import type { ReferenceFreeMetrics } from '../metrics/reference-free/types.js';
+import { metricDefinition, type MetricFamily, type MetricSelection } from '../metrics/registry.js';
+import { SegSnrAccumulator } from '../metrics/segsnr.js';
+import { SiSdrAccumulator } from '../metrics/si-sdr.js';
+import { SnrAccumulator } from '../metrics/snr.js';
+import { SpectralAccumulator } from '../metrics/spectral.js';
+import { LiveStoiAccumulator } from '../metrics/stoi-live.js';
+import type { MetricValue } from '../metrics/types.js';
+import { WsdrAccumulator } from '../metrics/wsdr.js';
+import { Refresh } from './refresh.js';
+import type { WindowName } from './types.js';
+import { FrameWindows, SumWindows, type SumAccumulator } from './windows.js';
+
+export const SLIDING: readonly WindowName[] = ['1s', '3s', '10s'];
+/** PMSQE's live window (it normalises levels over the frames it scores): the last 10 s. */
+const PMSQE_WINDOW_SEC = 10;
+/** PMSQE frames per second (hop N/2 = 16 ms at both 8 and 16 kHz). */
+const PMSQE_FRAMES_PER_SEC = 62.5;
+/** The PESQ-like model scores the last 10 s. */
+const PESQ_WINDOW_SEC = 10;
+
+/** What a family needs from the engine at each report. */
+export interface ReportContext {
+  /** Stream time of the report (s). */
+  t: number;
+  /** The stream has ended (final report). */
+  ended: boolean;
+  /** Hops in a sliding window. */
+  hops(window: WindowName): number;
+  emit(key: string, window: WindowName, v: MetricValue, uncertainty: number | null): void;
+}
+
+export interface LiveFamily {
+  /** Emit this report's samples. */
+  report(ctx: ReportContext): void;
+  /** Values over the whole stream (the summary). */
+  totals(): Record<string, MetricResult>;
+  /** Inputs of the quality index over `window` (value and standard error per key). */
+  qualityInputs?(ctx: ReportContext, window: WindowName): Record<string, { value: number | null; uncertainty: number | null }>;
+  /** A hop ended: open a new slot in the hop rings. */
+  advance?(): void;
+  /** The stream ended (before the final report). */
+  end?(): void;
+}
+
+export interface LiveFamilyContext {
+  fe: FrontEnd;
+  sampleRate: number;
+  withNoisy: boolean;
+  /** Hop slots in the rings (the longest window plus one). */
+  slots: number;
+  /** The session's phase in [0, 1) for refresh scheduling. */
+  phase: number;
+  selection: MetricSelection;
+}
+
+const refreshEvery = (key: string): number => {
+  const p = metricDefinition(key)!.live;
+  return p.kind === 'refresh' ? p.everySec : 0;
+};
+
+/** A `sums` family: one hop ring of accumulators, read by one or more keys. */
+function sumsFamily<A extends SumAccumulator<A>>(c: LiveFamilyContext, make: () => A, keys: [string, (a: A) => MetricValue][]): LiveFamily {
+  const w = new SumWindows(make, c.slots);
+  c.fe.onSamples(w);
+  const selected = keys.filter(([k]) => c.selection.requested.has(k) || c.selection.computed.has(k));
+  return {
+    report(ctx) {
+      for (const [key, read] of selected) {
+        for (const win of SLIDING) {
+          const r = w.window(ctx.hops(win), read);
+          ctx.emit(key, win, r.value, r.uncertainty);
+        }
+        ctx.emit(key, 'total', read(w.total), null);
+      }
+    },
+    totals: () => Object.fromEntries(selected.map(([k, read]) => [k, read(w.total)])),
+    qualityInputs(ctx, win) {
+      const out: Record<string, { value: number | null; uncertainty: number | null }> = {};
+      for (const [key, read] of selected) {
+        const r = w.window(ctx.hops(win), read);
+        out[key] = { value: r.value.value, uncertainty: r.uncertainty };
+      }
+      return out;
+    },
+    advance: () => w.ring.advance(),
+  };
+}
+
+/** A `frames` family: per-frame values of its keys into hop rings, totals from the accumulator. */
+function framesFamily(
+  c: LiveFamilyContext,
+  keys: string[],
+  attach: (add: ((v: number) => void)[]) => { totals(): Record<string, MetricResult>; end?(): void },
+): LiveFamily {
+  const windows = keys.map(() => new FrameWindows(c.slots));
+  const acc = attach(windows.map((w) => (v: number) => w.add(v)));
+  const selected = keys.map((k, i) => [k, windows[i]] as const).filter(([k]) => c.selection.computed.has(k));
+  return {
+    report(ctx) {
+      const totals = acc.totals();
+      for (const [key, f] of selected) {
+        if (f.latest !== null) ctx.emit(key, 'frame', { value: f.latest }, null);
+        for (const win of SLIDING) {
+          const r = f.window(ctx.hops(win));
+          ctx.emit(key, win, r.value, r.uncertainty);
+        }
+        ctx.emit(key, 'total', totals[key], totals[key].uncertainty ?? null);
+      }
+    },
+    totals: () => {
+      const t = acc.totals();
+      return Object.fromEntries(selected.map(([k]) => [k, t[k]]));
+    },
+    qualityInputs(ctx, win) {
+      const out: Record<string, { value: number | null; uncertainty: number | null }> = {};
+      for (const [key, f] of selected) {
+        const r = f.window(ctx.hops(win));
+        out[key] = { value: r.value.value, uncertainty: r.uncertainty };
+      }
+      return out;
+    },
+    advance: () => {
+      for (const w of windows) w.ring.advance();
+    },
+    end: acc.end,
+  };
+}
+
+/** The last `seconds` of aligned ref/deg at the perceptual rate, for the PESQ-like model (float32 ring). */
+class RecentAudio {
+  private readonly ref: Float32Array;
+  private readonly deg: Float32Array;
+  private written = 0;
+  constructor(rate: number, seconds: number) {
+    this.ref = new Float32Array(Math.round(seconds * rate));
+    this.deg = new Float32Array(this.ref.length);
+  }
+  update({ ref, deg }: PairBlock): void {
+    const cap = this.ref.length;
+    for (let i = 0; i < ref.length; i++) {
+      const j = (this.written + i) % cap;
+      this.ref[j] = ref[i];
+      this.deg[j] = deg[i];
+    }
+    this.written += ref.length;
+  }
+  /** The held audio in time order (allocates: called every few seconds, not per block). */
+  snapshot(): { ref: Float64Array; deg: Float64Array } {
+    const cap = this.ref.length;
+    const n = Math.min(cap, this.written);
+    const ref = new Float64Array(n);
+    const deg = new Float64Array(n);
+    const start = this.written - n;
+    for (let i = 0; i < n; i++) {
+      ref[i] = this.ref[(start + i) % cap];
+      deg[i] = this.deg[(start + i) % cap];
+    }
+    return { ref, deg };
+  }
+}
+
+/** A `refresh` family: `compute` every `everySec` of stream, the last value emitted on every report. */
+function refreshFamily(
+  c: LiveFamilyContext,
+  key: string,
+  window: WindowName,
+  compute: () => MetricResult,
+  firstAfterPeriods: number,
+  total: () => MetricResult,
+  freshAtEnd = true,
+): LiveFamily & { last(): MetricResult } {
+  const refresh = new Refresh(refreshEvery(key), c.phase, firstAfterPeriods);
+  let last: MetricResult = { value: null, reason: 'not computed yet' };
+  return {
+    report(ctx) {
+      if (refresh.due(ctx.t) || (ctx.ended && last.value === null)) last = compute();
+      ctx.emit(key, window, last, last.uncertainty ?? null);
+    },
+    totals: () => ({ [key]: total() }),
+    // The final report carries a fresh value (PESQ-like only if it has none: its window is 10 s).
+    end: () => {
+      if (freshAtEnd) refresh.force();
+    },
+    last: () => last,
+  };
+}
+
+type LiveFactory = (c: LiveFamilyContext) => LiveFamily;
+
+const LIVE_FACTORIES: Partial<Record<MetricFamily, LiveFactory>> = {
+  energy: (c) =>
+    sumsFamily(c, () => new SnrAccumulator(), [
+      ['snr', (a) => a.compute()],
+      ['mse', (a) => a.computeMse()],
+    ]),
+  sisdr: (c) => sumsFamily(c, () => new SiSdrAccumulator(), [['sisdr', (a) => a.compute()]]),
+  wsdr: (c) => {
+    if (c.withNoisy) return sumsFamily(c, () => new WsdrAccumulator(), [['wsdr', (a) => a.compute()]]);
+    const why = { value: null, reason: 'needs the noisy input (--noisy)' };
+    return { report: (ctx) => ctx.emit('wsdr', 'total', why, null), totals: () => ({ wsdr: why }) };
+  },
+  segsnr: (c) =>
+    framesFamily(c, ['segsnr'], ([add]) => {
+      const acc = new SegSnrAccumulator(c.sampleRate, add);
+      c.fe.onSamples(acc);
+      return { totals: () => ({ segsnr: acc.compute() }) };
+    }),
+  spectral: (c) =>
+    framesFamily(c, ['lsd', 'cosine'], ([addLsd, addCos]) => {
+      const acc = new SpectralAccumulator(c.fe, (lsd, cos) => {
+        addLsd(lsd);
+        addCos(cos);
+      });
+      return { totals: () => ({ ...acc.compute() }) };
+    }),
+  stoi: (c) =>
+    framesFamily(c, ['stoi', 'estoi'], ([addStoi, addEstoi]) => {
+      // The front end resamples to 10 kHz; the accumulator frames and judges silence.
+      const acc = new LiveStoiAccumulator(STOI_RATE_HZ, (s, e) => {
+        addStoi(s);
+        addEstoi(e);
+      });
+      c.fe.onStoiRate(acc);
+      return { totals: () => ({ ...acc.compute() }), end: () => acc.flush() };
+    }),
+  cisdr: (c) => {
+    const acc = new CiSdrAccumulator();
+    c.fe.onSamples(acc);
+    // A 512-tap Toeplitz solve (~1–3 ms) per value: refreshed every few seconds, whole stream.
+    return refreshFamily(c, 'cisdr', 'total', () => acc.compute(), -1, () => acc.compute());
+  },
+  pmsqe: (c) => {
+    const rate = perceptualRate(c.sampleRate);
+    const acc = new PmsqeAccumulator({ sampleRate: rate, windowFrames: Math.round(PMSQE_WINDOW_SEC * PMSQE_FRAMES_PER_SEC) });
+    c.fe.onPerceptualRate(acc);
+    const compute = (): MetricResult => {
+      const v = acc.compute();
+      const stats = acc.frameStats();
+      return { ...v, uncertainty: stats && stats.variance !== null ? Math.sqrt(stats.variance / stats.count) : null };
+    };
+    const why = { value: null, reason: 'live PMSQE covers the last 10 s only (it normalises over all scored frames); run earshot analyze for the whole stream' };
+    return refreshFamily(c, 'pmsqe', '10s', compute, -1, () => why);
+  },
+  pesq: (c) => {
+    const rate = perceptualRate(c.sampleRate);
+    const recent = new RecentAudio(rate, PESQ_WINDOW_SEC);
+    c.fe.onPerceptualRate(recent);
+    const compute = (): MetricResult => {
+      const a = recent.snapshot();
+      const r = pesqLike(a.ref, a.deg, rate, rate >= 16000 ? 'wb' : 'nb');
+      return r.value === null ? { value: null, reason: r.reason } : { value: r.value };
+    };
+    const why = { value: null, reason: 'live PESQ-like covers the last 10 s only; run earshot analyze for the whole stream' };
+    // The first value after 5–15 s of audio: the model needs a few seconds of speech.
+    return refreshFamily(c, 'pesq', '10s', compute, -0.5, () => why, false);
+  },
+};
+
+/** Reference-free measures of the aligned deg (and noisy), refreshed every second, whole stream. */
+export class LiveReferenceFree {
+  private readonly set: ReferenceFreeSet;
+  private last: ReferenceFreeMetrics | null = null;
+  private readonly refresh: Refresh;
+  constructor(c: LiveFamilyContext, readonly keys: readonly string[]) {
+    this.set = new ReferenceFreeSet({ sampleRate: c.sampleRate, withNoisy: c.withNoisy });
+    c.fe.onSamples({ update: (b) => this.set.update({ deg: b.deg, noisy: b.noisy }) });
+    this.refresh = new Refresh(refreshEvery('speechActivity'), 0, -Infinity);
+  }
+  report(ctx: ReportContext): void {
+    if (this.refresh.due(ctx.t) || ctx.ended || !this.last) this.last = this.set.compute();
+    for (const key of this.keys) ctx.emit(key, 'total', this.last[key as keyof ReferenceFreeMetrics] as MetricValue, null);
+  }
+  compute(): ReferenceFreeMetrics {
+    return this.set.compute();
+  }
+}
+
+/** The live families of a selection (keys with an `offline` policy have none). */
+export function createLiveFamilies(c: LiveFamilyContext): Map<MetricFamily, LiveFamily & { last?(): MetricResult }> {
+  const out = new Map<MetricFamily, LiveFamily & { last?(): MetricResult }>();
+  for (const f of c.selection.families) {
+    const make = LIVE_FACTORIES[f];
+    if (make) out.set(f, make(c));
+  }
+  return out;
+}
+
+/** The quality index over 3 s and 10 s from the windowed values of the families that have them. */
+export function reportQualityIndex(ctx: ReportContext, families: Map<MetricFamily, LiveFamily & { last?(): MetricResult }>): void {
+  for (const win of ['3s', '10s'] as const) {
+    const inputs: Record<string, { value: number | null; uncertainty: number | null }> = {};
+    for (const f of families.values()) if (f.qualityInputs) Object.assign(inputs, f.qualityInputs(ctx, win));
+    const pmsqe = families.get('pmsqe')?.last?.();
+    if (win === '10s' && pmsqe) inputs.pmsqe = { value: pmsqe.value, uncertainty: pmsqe.uncertainty ?? null };
+    const q = qualityIndex(inputs);
+    ctx.emit('qindex', win, q, q.uncertainty);
+  }
+}
