@@ -6,21 +6,23 @@
 import { parseArgs } from 'node:util';
 import { METRIC_INFO, type MetricKey } from '../analysis/metric-info.js';
 import { earshotError } from '../errors.js';
+import { metricRegistry, selectMetrics } from '../metrics/registry.js';
 import { createLiveEngineSession } from '../live/engine.js';
 import type { MetricSample, SummaryRecord, WindowName } from '../live/types.js';
 import { playSignals, type PlaybackSpeed } from '../stream/wav-source.js';
 import { loadInputs } from '../analysis/load-inputs.js';
 import type { CliIo } from './main.js';
 
-export const MONITOR_USAGE = `Usage: earshot monitor REF DEG [--noisy NOISY] [--speed realtime|max] [--jsonl] [--report-rate HZ] [--channel N]
+export const MONITOR_USAGE = `Usage: earshot monitor REF DEG [--noisy NOISY] [--speed realtime|max] [--jsonl] [--report-rate HZ] [--channel N] [--metrics LIST]
 
 Streams REF and DEG through the live engine (alignment, running metrics over 1 s, 3 s, 10 s windows
 and the total). --speed realtime (default in a terminal) plays at wall-clock speed; max as fast as
 possible (default with --jsonl). --jsonl writes one JSON object per metric sample, then a summary line
-with the keys of "earshot analyze --json".
+with the keys of "earshot analyze --json". --metrics LIST computes only those metrics (see earshot metrics).
 `;
 
-const VIEW_METRICS = ['qindex', 'stoi', 'estoi', 'pesq', 'sisdr', 'snr', 'segsnr', 'cisdr', 'wsdr', 'pmsqe', 'lsd', 'cosine'];
+/** The live reference-based metrics (registry order), the quality index first. */
+const VIEW_METRICS = ['qindex', ...metricRegistry.filter((d) => d.kind === 'reference' && d.live.kind !== 'offline' && d.key !== 'qindex').map((d) => d.key)];
 const VIEW_WINDOWS: WindowName[] = ['1s', '3s', '10s', 'total'];
 
 export async function runMonitor(args: string[], io: CliIo, isTty = false): Promise<number> {
@@ -33,6 +35,7 @@ export async function runMonitor(args: string[], io: CliIo, isTty = false): Prom
       jsonl: { type: 'boolean', default: false },
       'report-rate': { type: 'string', default: '10' },
       channel: { type: 'string', default: '0' },
+      metrics: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -46,11 +49,13 @@ export async function runMonitor(args: string[], io: CliIo, isTty = false): Prom
   const rate = Number(values['report-rate']);
   if (!(rate > 0 && rate <= 100)) throw earshotError('ERR_USAGE', `--report-rate must be a number in (0, 100], got "${values['report-rate']}"`);
   if (!/^\d+$/.test(values.channel as string)) throw earshotError('ERR_USAGE', `--channel must be a non-negative integer, got "${values.channel}"`);
+  // Resolve the list before reading any file, so a typo is a usage error at once.
+  if (values.metrics !== undefined) selectMetrics(values.metrics);
   const input = loadInputs({ refs: [positionals[0]], degs: [positionals[1]], noisy: values.noisy }, Number(values.channel));
   for (const w of input.warnings) io.stderr(`earshot: warning: ${w}\n`);
   for (const n of input.notes) io.stderr(`earshot: note: ${n}\n`);
 
-  const session = createLiveEngineSession({ id: 'monitor', sampleRate: input.sampleRate, withNoisy: !!input.noisy, reportRateHz: rate });
+  const session = createLiveEngineSession({ id: 'monitor', sampleRate: input.sampleRate, withNoisy: !!input.noisy, reportRateHz: rate, metrics: values.metrics });
   const latest = new Map<string, MetricSample>();
   let summary: SummaryRecord | undefined;
   let lastDraw = 0;

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { selectMetrics } from '../metrics/registry.js';
 import { earshotError } from '../errors.js';
 import { METRIC_INFO, type MetricKey } from '../analysis/metric-info.js';
 import { ConnectionClosedError, FeedSubscriber, IngestClient } from '../server/client.js';
@@ -24,6 +25,7 @@ export const PUSH_USAGE = `Usage:
 
 Streams WAV files into a new session of a running "earshot serve".
   --url URL          server to push to (default ws://127.0.0.1:8080; /ingest is added)
+  --metrics LIST     only these metrics for this session (see earshot metrics; default: the server's)
   --token T          the server's token (default: $EARSHOT_TOKEN)
   --speed S          realtime (default), max (as fast as the server takes it), or a factor (e.g. 4)
   --session NAME     session name (default: push-<random>)
@@ -54,6 +56,7 @@ export async function runPush(args: string[], io: CliIo): Promise<number> {
       channel: { type: 'string', default: '0' },
       'frame-ms': { type: 'string', default: '20' },
       encoding: { type: 'string', default: 'auto' },
+      metrics: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -71,6 +74,7 @@ export async function runPush(args: string[], io: CliIo): Promise<number> {
   if (!['auto', 'int16', 'float32'].includes(encodingText)) throw earshotError('ERR_USAGE', `push: --encoding must be auto, int16 or float32, got "${encodingText}"`);
   const channelText = values.channel as string;
   if (!/^\d+$/.test(channelText)) throw earshotError('ERR_USAGE', `push: --channel must be a non-negative integer, got "${channelText}"`);
+  if (values.metrics !== undefined) selectMetrics(values.metrics);
   const name = values.session ?? `push-${randomBytes(3).toString('hex')}`;
   if (!SESSION_NAME_PATTERN.test(name)) throw earshotError('ERR_USAGE', `push: --session must match ${SESSION_NAME_PATTERN.source}, got "${name}"`);
   const url = values.url as string;
@@ -108,7 +112,7 @@ export async function runPush(args: string[], io: CliIo): Promise<number> {
       // The summary is held back and printed last, after the session's closing messages.
       stopPrinting = feed.onMessage((m) => m.type !== 'summary' && printFeedLine(m, io));
     }
-    ingest = await IngestClient.connect(url, { token });
+    ingest = await IngestClient.connect(url, { token, metrics: values.metrics });
     const opened = await ingest.open({ name, sampleRate, streams: channels.map((c) => c.stream) });
     const start = performance.now();
     for (let t0 = 0, i = 0; t0 < length; t0 += frameLen, i++) {

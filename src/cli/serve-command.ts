@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { selectMetrics } from '../metrics/registry.js';
 import { earshotError } from '../errors.js';
 import { DEFAULT_ALERT_RULES, loadAlertRules } from '../server/alerts.js';
 import { isLoopbackHost, generateToken } from '../server/security.js';
@@ -13,7 +14,7 @@ import type { CliIo } from './main.js';
 
 export const SERVE_USAGE = `Usage:
   earshot serve [--host 127.0.0.1] [--port 8080] [--token T | --no-auth] [--alerts FILE]
-                [--record DIR] [--allow-origin ORIGIN]... [--workers auto|N]
+                [--record DIR] [--allow-origin ORIGIN]... [--workers auto|N] [--metrics LIST]
 
 Runs the live server: the dashboard at /, Prometheus text at /metrics, PCM ingest at /ingest and the
 live feed at /feed (see docs/server.md and docs/protocol.md). Stop it with Ctrl-C.
@@ -26,6 +27,8 @@ live feed at /feed (see docs/server.md and docs/protocol.md). Stop it with Ctrl-
   --allow-origin O   also accept WebSockets from pages of origin O (repeatable)
   --workers auto|N   worker threads running the metric engines (auto: cores − 1, at least 1; 0: in
                      the server's own thread)
+  --metrics LIST     metrics the sessions compute (see earshot metrics; default all); an ingest
+                     client may narrow it per connection (/ingest?metrics=LIST, earshot push --metrics)
 Exit codes: 0 stopped by a signal, 1 cannot start (e.g. port in use, bad alert file), 2 usage error.
 `;
 
@@ -48,6 +51,7 @@ export async function startServe(args: string[], io: CliIo, extra: Partial<Serve
       record: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       workers: { type: 'string', default: 'auto' },
+      metrics: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -66,6 +70,7 @@ export async function startServe(args: string[], io: CliIo, extra: Partial<Serve
   if (token !== undefined && !/^[\x21-\x7e]{8,256}$/.test(token)) {
     throw earshotError('ERR_USAGE', 'serve: the token must be 8..256 printable ASCII characters without spaces');
   }
+  if (values.metrics !== undefined) selectMetrics(values.metrics);
   const alertRules = values.alerts ? loadAlertRules(values.alerts) : DEFAULT_ALERT_RULES;
   const workersText = values.workers as string;
   if (workersText !== 'auto' && !/^\d+$/.test(workersText)) throw earshotError('ERR_USAGE', `serve: --workers must be auto or a number, got "${workersText}"`);
@@ -78,6 +83,7 @@ export async function startServe(args: string[], io: CliIo, extra: Partial<Serve
       host,
       port: Number(portText),
       token,
+      metrics: values.metrics,
       alertRules,
       recordDir: values.record,
       allowedOrigins: values['allow-origin'] ?? [],

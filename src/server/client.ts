@@ -101,10 +101,11 @@ export class IngestClient {
     if (i >= 0) this.waiters.splice(i, 1)[0].resolve(r);
   }
 
-  static async connect(baseUrl: string, o: ConnectOptions = {}): Promise<IngestClient> {
+  /** `o.metrics`: the metric keys the server computes for this connection's sessions (`--metrics`). */
+  static async connect(baseUrl: string, o: ConnectOptions & { metrics?: string } = {}): Promise<IngestClient> {
     const early: [Buffer, boolean][] = [];
     let client: IngestClient | undefined;
-    const ws = await openSocket(endpointUrl(baseUrl, '/ingest'), o, 'ingest', (d, b) => (client ? client.onMessage(d, b) : early.push([d, b])));
+    const ws = await openSocket(endpointUrl(baseUrl, '/ingest', o.metrics ? { metrics: o.metrics } : {}), o, 'ingest', (d, b) => (client ? client.onMessage(d, b) : early.push([d, b])));
     client = new IngestClient(ws);
     for (const [d, b] of early) client.onMessage(d, b);
     return client;

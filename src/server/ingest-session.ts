@@ -27,6 +27,8 @@ export interface IngestSessionContext {
   /** Spectrogram columns per second (0: none). */
   spectrumRateHz: number;
   reportRateHz?: number;
+  /** Metric keys the engines compute (`--metrics`); default all. */
+  metrics?: string;
   log: (line: string) => void;
 }
 
@@ -89,7 +91,7 @@ export class IngestSession {
         streams: streamNames,
         ...(ids.length > 1 ? { group: name } : {}),
       });
-      const engine = ctx.engineFactory({ id, sampleRate: frame.sampleRate, withNoisy, reportRateHz: ctx.reportRateHz });
+      const engine = ctx.engineFactory({ id, sampleRate: frame.sampleRate, withNoisy, reportRateHz: ctx.reportRateHz, metrics: ctx.metrics });
       const subscriptions = [
         engine.samples$.subscribe((s) => ctx.registry.sample(state, s)),
         engine.delays$.subscribe((d) => ctx.registry.delay(state, d)),

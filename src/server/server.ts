@@ -20,6 +20,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { earshotError } from '../errors.js';
 import type { LiveEngineFactory } from '../live/types.js';
+import { selectMetrics } from '../metrics/registry.js';
 import { DEFAULT_ALERT_RULES } from './alerts.js';
 import type { AlertRule } from './feed-types.js';
 import { FEED_MAX_CLIENT_MESSAGE_BYTES, FeedHub, type FeedHubOptions } from './feed-hub.js';
@@ -75,6 +76,11 @@ export interface ServerOptions {
   spectrumRateHz?: number;
   /** Metric samples per second of stream time, passed to the engine. */
   reportRateHz?: number;
+  /**
+   * Metric keys the engines compute (`--metrics`), default all; an ingest connection may narrow it
+   * with `/ingest?metrics=LIST` (an unknown key is refused with HTTP 400).
+   */
+  metrics?: string;
   /** How long ended sessions stay listed (s). */
   endedRetentionSec?: number;
   log?: (line: string) => void;
@@ -213,6 +219,12 @@ export async function startServer(options: ServerOptions = {}): Promise<EarshotS
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/ingest' && ingestEnabled && engineFactory) {
+      const metrics = connectionMetrics(req.url, options.metrics);
+      if (metrics instanceof Error) {
+        counters.refuse('bad-metrics');
+        socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(metrics.message)}\r\n\r\n${metrics.message}`);
+        return;
+      }
       ingestWss.handleUpgrade(req, socket, head, (ws) => {
         if (!admit(ws, req)) return;
         alive.add(ws);
@@ -225,6 +237,7 @@ export async function startServer(options: ServerOptions = {}): Promise<EarshotS
           reassembly: options.reassembly ?? {},
           spectrumRateHz: options.spectrumRateHz ?? SPECTRUM_RATE_HZ,
           reportRateHz: options.reportRateHz,
+          metrics,
           log,
         });
         ingestConnections.add(conn);
@@ -284,4 +297,20 @@ export async function startServer(options: ServerOptions = {}): Promise<EarshotS
       return closing;
     },
   };
+}
+
+/**
+ * The metric selection of one ingest connection: `?metrics=LIST` in its URL, else the server's
+ * default; an Error (for an HTTP 400) when a key is unknown or the list is too long to be one.
+ */
+function connectionMetrics(url: string | undefined, serverDefault: string | undefined): string | undefined | Error {
+  const asked = new URL(url ?? '/', 'http://x').searchParams.get('metrics');
+  if (asked === null) return serverDefault;
+  if (asked.length > 1024) return new Error('metrics list longer than 1024 characters');
+  try {
+    selectMetrics(asked);
+  } catch (e) {
+    return e as Error;
+  }
+  return asked;
 }
