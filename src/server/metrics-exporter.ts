@@ -9,12 +9,18 @@
  * refused connections by reason, feed clients and their backpressure, plus prom-client's process
  * metrics (CPU, memory, event-loop lag) under the `earshot_` prefix.
  */
+import { metricDefinition } from '../metrics/registry.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReassemblyEventKind } from './reassembler.js';
 import type { SessionState } from './session-state.js';
 
 /** Seconds over which the ingest rate gauge averages. */
 export const RATE_WINDOW_SEC = 10;
+
+/** The `metric` label of a sample's key: the registry's Prometheus name (`delay`, `input` as they are). */
+function promLabel(key: string): string {
+  return metricDefinition(key)?.prometheus ?? key;
+}
 
 /** Plain counters the server increments on its hot paths (no labels lookups there). */
 export class ServerCounters {
@@ -78,7 +84,7 @@ export class MetricsExporter {
       collect() {
         this.reset();
         for (const s of sources.sessions()) {
-          for (const e of s.latest.values()) if (e.value !== null) this.set({ session: s.info.id, metric: e.metric, window: e.window }, e.value);
+          for (const e of s.latest.values()) if (e.value !== null) this.set({ session: s.info.id, metric: promLabel(e.metric), window: e.window }, e.value);
         }
       },
     });
@@ -90,7 +96,7 @@ export class MetricsExporter {
       collect() {
         this.reset();
         for (const s of sources.sessions()) {
-          for (const e of s.latest.values()) if (e.uncertainty !== null) this.set({ session: s.info.id, metric: e.metric, window: e.window }, e.uncertainty);
+          for (const e of s.latest.values()) if (e.uncertainty !== null) this.set({ session: s.info.id, metric: promLabel(e.metric), window: e.window }, e.uncertainty);
         }
       },
     });
