@@ -1,7 +1,10 @@
 /**
  * `npm run bench`: speed of the offline engine on the 60 s corpus cases, per metric and for the whole
- * set, as real-time factors (processing time / audio duration; lower is better), plus the kernels:
- * STFT per FFT backend and resampling. Prints tables and writes JSON to bench/results/.
+ * set, as real-time factors (processing time / audio duration; lower is better); the whole
+ * `earshot analyze` process against pystoi where it is installed (whole-process.ts); the kernels:
+ * STFT per FFT backend and resampling; the capture worklet's allocations (capture-gc.ts); the live
+ * engine, worklet and service (extras.ts); peak memory on a 30-minute call (memory.ts). Prints
+ * tables and writes JSON to bench/results/. Timing figures live here, never in the tests.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,8 +26,12 @@ import { LlrAccumulator } from '../src/metrics/llr.js';
 import { PmsqeAccumulator } from '../src/metrics/pmsqe.js';
 import { pesqLike } from '../src/metrics/pesq/index.js';
 import { SepmSpectralAccumulator } from '../src/metrics/sepm-spectral.js';
+import { ReferenceFreeSet } from '../src/metrics/reference-free/reference-free-set.js';
+import { benchCaptureGc } from './capture-gc.js';
 import { table, time } from './harness.js';
 import { extraBenchmarks } from './extras.js';
+import { benchMemory } from './memory.js';
+import { benchWholeProcess } from './whole-process.js';
 
 const CORPUS = resolve(process.env.EARSHOT_CORPUS ?? '../shared/corpus');
 const BLOCK = 4096;
@@ -70,6 +77,7 @@ if (!existsSync(join(CORPUS, `${cases[0]}.ref.wav`))) {
     ['LLR (pysepm)', (r) => new LlrAccumulator({ sampleRate: r })],
     ['WSS + fwSegSNR (pysepm)', (r) => new SepmSpectralAccumulator({ sampleRate: r })],
     ['log-mel + MFCC distances', (r) => new FeatureDistanceAccumulator(r)],
+    ['reference-free set (deg + noisy)', (r) => new ReferenceFreeSet({ sampleRate: r, withNoisy: true })],
     ['whole set (MetricSet)', (r) => new MetricSet({ sampleRate: r, withNoisy: true, extras: false })],
     ['all streaming metrics incl. perceptual extras', (r) => new MetricSet({ sampleRate: r, withNoisy: true, extras: true })],
   ];
@@ -102,6 +110,9 @@ if (!existsSync(join(CORPUS, `${cases[0]}.ref.wav`))) {
   console.log(`i.e. about ${(1 / (whole.rtf * duration)).toFixed(0)}× slower than the whole set here.`);
   results.metrics = metricJson;
 }
+
+// ── Whole process: earshot analyze spawned, against pystoi where installed ───────────────────────
+results.wholeProcess = await benchWholeProcess(CORPUS);
 
 // ── Kernels: STFT per FFT backend, resampling ────────────────────────────────────────────────────
 const backends: [string, (n: number) => RealFftPlan][] = [['fft.js', realFftPlan], ...(await extraBenchmarks.fftBackends())];
@@ -139,7 +150,14 @@ console.log('\nPolyphase resampler (Kaiser-windowed sinc, as pystoi)\n');
 console.log(table(resampleRows));
 results.resample = resampleJson;
 
+const gc = await benchCaptureGc();
+console.log(`\nCapture worklet process(), sab transport, 3 streams: ${gc.collections} garbage collections (${gc.scavenges} scavenges) during ${gc.quanta.toLocaleString('en')} quanta (${gc.ms.toFixed(0)} ms); 0–2 means nothing is allocated per quantum`);
+results.captureGc = gc;
+
 Object.assign(results, await extraBenchmarks.more());
+
+// ── Peak memory on a 30-minute call ──────────────────────────────────────────────────────────────
+results.memory = await benchMemory(CORPUS);
 
 const dir = resolve('bench/results');
 mkdirSync(dir, { recursive: true });

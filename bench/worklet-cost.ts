@@ -13,11 +13,10 @@
  */
 import { pathToFileURL } from 'node:url';
 import { firstValueFrom, last } from 'rxjs';
-import { table } from './harness.js';
+import { hostedCaptureBench } from './capture-host.js';
+import { median, table } from './harness.js';
 import { loadNodeWebAudio, type NodeWebAudio } from '../src/stream/node-web-audio.js';
-import { CTL_STATE, RingReader, STATE_RUNNING, createRingLayout } from '../src/stream/ring-buffer.js';
 import { createWebAudioSource } from '../src/stream/web-audio-source.js';
-import { createHostedCapture } from '../src/stream/worklet-host.js';
 
 const SAMPLE_RATE = 48000; // Hz
 const QUANTUM = 128; // frames
@@ -91,22 +90,9 @@ async function renderOnce(wa: NodeWebAudio, variant: Variant, noopUrl: string): 
   return { wallUs, cpuUs: cpu.user + cpu.system };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 /** The bare process() cost: µs per quantum. */
 function bareProcessUs(): number {
-  const layout = createRingLayout(8192, STREAMS);
-  Atomics.store(new Int32Array(layout.control), CTL_STATE, STATE_RUNNING);
-  const { processor, close } = createHostedCapture({ transport: 'sab', channels: STREAMS, ring: layout, wait: false });
-  const reader = new RingReader(layout);
-  const inputs: Float32Array[][] = [];
-  for (let c = 0; c < STREAMS; c++) inputs.push([new Float32Array(QUANTUM).fill(0.25 * (c + 1))]);
-  const outputs = [[new Float32Array(QUANTUM)]];
-  const sink: Float64Array[] = [];
-  for (let c = 0; c < STREAMS; c++) sink.push(new Float64Array(8 * QUANTUM));
+  const { processor, reader, inputs, outputs, sink, close } = hostedCaptureBench(STREAMS, 8192, 8 * QUANTUM);
   // Only process() is timed; the reader frees space outside the timed part, 8 quanta at a time.
   const perRunMs: number[] = [];
   for (let run = 0; run < 6; run++) {
