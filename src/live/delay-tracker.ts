@@ -203,9 +203,4 @@ export class DelayTracker {
     this.candidate = delay;
     return null;
   }
-
-  reset(): void {
-    this.current = null;
-    this.candidate = null;
-  }
 }

@@ -54,17 +54,3 @@ export class SnrAccumulator implements MetricAccumulator {
     this.samples = 0;
   }
 }
-
-/** MSE as an accumulator of its own (same sums as SNR). */
-export class MseAccumulator implements MetricAccumulator {
-  private readonly sums = new SnrAccumulator();
-  update(block: SignalBlock): void {
-    this.sums.update(block);
-  }
-  compute(): MetricValue {
-    return this.sums.computeMse();
-  }
-  reset(): void {
-    this.sums.reset();
-  }
-}

@@ -15,19 +15,9 @@
  * variant, handed to `onSegment` for the live windows; the total is the running mean of all segments.
  */
 import { createResamplerPair, octaveResamplerDesign, type PairResampler } from '../dsp/resample.js';
-import {
-  EPS,
-  STOI_FRAME,
-  STOI_HOP,
-  STOI_NUM_BANDS,
-  STOI_SAMPLE_RATE,
-  STOI_SEGMENT_FRAMES,
-  StoiEnvelopeStage,
-  StoiSegmentKernel,
-  isSpeechFrame,
-  windowedFrameNorm,
-} from '../dsp/stoi-kernels.js';
+import { EPS, STOI_FRAME, STOI_HOP, STOI_SAMPLE_RATE, isSpeechFrame, windowedFrameNorm } from '../dsp/stoi-kernels.js';
 import { RunningStats } from './running-stats.js';
+import { StoiSegmentScorer } from './stoi.js';
 import { type MetricAccumulator, type MetricValue, type SignalBlock, nullValue, value } from './types.js';
 
 /** How far back the running loudest-frame estimate looks, seconds. */
@@ -52,12 +42,8 @@ export class LiveStoiAccumulator implements MetricAccumulator<SignalBlock, LiveS
   private pos = 0; // start of the next frame to judge in x, y
   private measured = 0; // frames whose energy entered the running maximum (ahead of `pos` by the lookahead)
   private readonly norms = new Float64Array(LOOKAHEAD_FRAMES + 2); // ring of energies awaiting a verdict
-  private readonly stage = new StoiEnvelopeStage();
-  private readonly kernel = new StoiSegmentKernel();
-  /** Envelope frames stored twice (at k mod 30 and k mod 30 + 30) so the last 30 are contiguous. */
-  private readonly xEnv = new Float64Array(2 * STOI_SEGMENT_FRAMES * STOI_NUM_BANDS);
-  private readonly yEnv = new Float64Array(2 * STOI_SEGMENT_FRAMES * STOI_NUM_BANDS);
-  private envFrames = 0;
+  /** Kept frames → envelopes → segments (the offline accumulator's pipeline). */
+  private readonly scorer = new StoiSegmentScorer();
   /** Monotonic deque of (frame index, norm) for the sliding maximum of clean-frame energy. */
   private readonly dequeIndex: Int32Array;
   private readonly dequeNorm: Float64Array;
@@ -67,9 +53,7 @@ export class LiveStoiAccumulator implements MetricAccumulator<SignalBlock, LiveS
   private readonly horizonFrames: number;
   private readonly stoiStats = new RunningStats();
   private readonly estoiStats = new RunningStats();
-  private degHasSignal = false;
   private refHasSignal = false;
-  private lastSegment: { stoi: number; estoi: number } | null = null;
 
   constructor(
     readonly sampleRate: number,
@@ -135,7 +119,12 @@ export class LiveStoiAccumulator implements MetricAccumulator<SignalBlock, LiveS
     }
     const loudestDb = 20 * Math.log10(this.dequeNorm[this.dequeHead] + EPS);
     const energyDb = 20 * Math.log10(this.norms[this.frameIndex % this.norms.length] + EPS);
-    if (isSpeechFrame(energyDb, loudestDb) && this.stage.push(this.x, this.pos, this.y, this.pos)) this.onEnvelope();
+    if (isSpeechFrame(energyDb, loudestDb) && this.scorer.push(this.x, this.pos, this.y, this.pos)) {
+      const { lastStoi, lastEstoi } = this.scorer;
+      this.stoiStats.add(lastStoi);
+      this.estoiStats.add(lastEstoi);
+      this.onSegment?.(lastStoi, lastEstoi);
+    }
     this.pos += STOI_HOP;
     this.frameIndex++;
   }
@@ -172,32 +161,6 @@ export class LiveStoiAccumulator implements MetricAccumulator<SignalBlock, LiveS
     this.dequeTail = (this.dequeTail + 1) % cap;
   }
 
-  private onEnvelope(): void {
-    const B = STOI_NUM_BANDS;
-    const slot = this.envFrames % STOI_SEGMENT_FRAMES;
-    for (let b = 0; b < B; b++) {
-      const xv = this.stage.xEnvelope[b];
-      const yv = this.stage.yEnvelope[b];
-      this.xEnv[slot * B + b] = this.xEnv[(slot + STOI_SEGMENT_FRAMES) * B + b] = xv;
-      this.yEnv[slot * B + b] = this.yEnv[(slot + STOI_SEGMENT_FRAMES) * B + b] = yv;
-      if (yv > 0) this.degHasSignal = true;
-    }
-    this.envFrames++;
-    if (this.envFrames < STOI_SEGMENT_FRAMES) return;
-    const first = (this.envFrames - STOI_SEGMENT_FRAMES) % STOI_SEGMENT_FRAMES;
-    const s = this.kernel.classic(this.xEnv, this.yEnv, first * B);
-    const e = this.kernel.extended(this.xEnv, this.yEnv, first * B);
-    this.stoiStats.add(s);
-    this.estoiStats.add(e);
-    this.lastSegment = { stoi: s, estoi: e };
-    this.onSegment?.(s, e);
-  }
-
-  /** The latest segment's values (the live `frame` window), or null before the first segment. */
-  latestSegment(): { stoi: number; estoi: number } | null {
-    return this.lastSegment;
-  }
-
   compute(): LiveStoiResult {
     if (!this.refHasSignal && this.frameIndex > 0) {
       const r = { ...nullValue('reference is silent (all zeros)'), uncertainty: null };
@@ -209,7 +172,7 @@ export class LiveStoiAccumulator implements MetricAccumulator<SignalBlock, LiveS
     }
     return {
       stoi: { ...value(this.stoiStats.mean), uncertainty: this.stoiStats.standardError() },
-      estoi: this.degHasSignal
+      estoi: this.scorer.yEnvMax > 0
         ? { ...value(this.estoiStats.mean), uncertainty: this.estoiStats.standardError() }
         : { ...nullValue('degraded signal is all zeros during speech: ESTOI is undefined'), uncertainty: null },
     };
@@ -217,12 +180,11 @@ export class LiveStoiAccumulator implements MetricAccumulator<SignalBlock, LiveS
 
   reset(): void {
     this.resampler?.reset();
-    this.stage.reset();
-    this.fill = this.pos = this.envFrames = this.frameIndex = this.measured = 0;
+    this.scorer.reset();
+    this.fill = this.pos = this.frameIndex = this.measured = 0;
     this.dequeHead = this.dequeTail = 0;
     this.stoiStats.reset();
     this.estoiStats.reset();
-    this.degHasSignal = this.refHasSignal = false;
-    this.lastSegment = null;
+    this.refHasSignal = false;
   }
 }

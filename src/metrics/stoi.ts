@@ -10,13 +10,15 @@
  * row/column-normalised correlation) → score = mean over segments. Pieces in dsp/stoi-kernels.ts.
  *
  * What this accumulator keeps: the silent-frame decision needs the loudest clean frame of the whole
- * file, and a later frame may raise it, so no frame can be scored before the input ends. `update`
- * therefore only resamples (the costly part) and keeps both 10 kHz signals: 16 bytes per 10 kHz sample
- * pair (9.6 MB per minute, 576 MB per hour; arrays grow by doubling). `compute` runs the rest over them.
- * Nothing less will do for pystoi's exact value, since any frame may turn out silent or not. A live
- * engine that removes silence with a running estimate of the loudest frame instead streams frames
- * through `StoiEnvelopeStage` and `StoiSegmentKernel` in constant memory (so could an offline run that
- * knows the loudest frame from a first pass over the file).
+ * file, and a later frame may raise it, so no frame can be scored before the loudest is known. Two
+ * ways, one pipeline (`StoiMeasure` for the loudest frame and the sums, `StoiScore` for the rest):
+ * - replay (default, up to `maxReplaySamples` 10 kHz sample pairs): `update` keeps both 10 kHz
+ *   signals (16 bytes per pair: 9.6 MB per minute) and `compute` runs both passes over them, at any
+ *   time, as if the input ended there;
+ * - two passes (past that limit, constant memory): the first pass measures as it streams and drops
+ *   the store; `needsSecondPass` is then true, and after `beginSecondPass()` the same input is fed
+ *   again and scored frame by frame (a ring of 30 envelope frames). `earshot analyze` reads the files
+ *   twice for this. Both ways give the same value, bit for bit.
  *
  * Where pystoi returns its `1e-5` sentinel (fewer than 30 STFT frames left after silence removal) this
  * returns `{ value: null, reason }`; likewise for a silent reference (pystoi would score it 0) and, for
@@ -41,6 +43,7 @@ import {
   windowedFrameNorm,
   EPS,
 } from '../dsp/stoi-kernels.js';
+import { FrameBuffer } from '../dsp/frame-buffer.js';
 import { createResamplerPair, octaveResamplerDesign, type PairResampler } from '../dsp/resample.js';
 import { earshotError } from '../errors.js';
 import { nullValue, value, type MetricAccumulator, type MetricValue, type SignalBlock } from './types.js';
@@ -55,6 +58,11 @@ export interface StoiOptions {
    * growing by doubling (which copies it). Only a hint; more or fewer samples are fine.
    */
   expectedLength?: number;
+  /**
+   * Most 10 kHz sample pairs held for replay (default: all). Past it the accumulator switches to two
+   * passes in constant memory (`needsSecondPass`, `beginSecondPass`).
+   */
+  maxReplaySamples?: number;
 }
 
 /** Intermediate sizes and sums, named like golden.json's `stoi_diagnostics`. */
@@ -85,17 +93,6 @@ export interface SegmentStats {
 interface VariantResult {
   value: MetricValue;
   stats: SegmentStats | null;
-}
-
-/** Everything up to the envelopes (shared by both variants); variants are scored on demand. */
-interface StoiFrontEnd {
-  diagnostics: StoiDiagnostics;
-  /** Why neither variant has a value (silent ref, too few frames), or null. */
-  reason: string | null;
-  /** Largest deg envelope value: 0 means deg is all zeros in the speech frames. */
-  yEnvMax: number;
-  stoi: VariantResult | null;
-  estoi: VariantResult | null;
 }
 
 const REASON_TOO_SHORT =
@@ -141,118 +138,193 @@ class SegmentMoments {
   }
 }
 
-/** Working memory reused across `compute` calls. */
-class StoiWork {
+/**
+ * Kept (speech) frames → pystoi's overlap-add and second STFT → envelopes → every 30-frame segment
+ * scored by both variants, in constant memory (envelope frames stored twice, at k mod 30 and
+ * k mod 30 + 30, so the last 30 are contiguous for the kernels). Shared by the offline and live STOI.
+ */
+export class StoiSegmentScorer {
   readonly stage = new StoiEnvelopeStage();
-  readonly kernel = new StoiSegmentKernel();
-  xEnv = new Float64Array(STOI_NUM_BANDS * 1024);
-  yEnv = new Float64Array(STOI_NUM_BANDS * 1024);
-  norms = new Float64Array(1024);
+  private readonly kernel = new StoiSegmentKernel();
+  private readonly xEnv = new Float64Array(2 * STOI_SEGMENT_FRAMES * STOI_NUM_BANDS);
+  private readonly yEnv = new Float64Array(2 * STOI_SEGMENT_FRAMES * STOI_NUM_BANDS);
+  readonly stoi = new SegmentMoments();
+  readonly estoi = new SegmentMoments();
+  /** Envelope (STFT) frames so far. */
+  envFrames = 0;
+  /** Largest deg envelope value: 0 means deg is all zeros in the speech frames. */
+  yEnvMax = 0;
 
-  ensureFrames(frames: number): void {
-    if (this.norms.length < frames) this.norms = new Float64Array(Math.max(frames, 2 * this.norms.length));
-    const env = frames * STOI_NUM_BANDS;
-    if (this.xEnv.length < env) {
-      const cap = Math.max(env, 2 * this.xEnv.length);
-      this.xEnv = new Float64Array(cap);
-      this.yEnv = new Float64Array(cap);
+  /** Push one kept frame (256 samples of x and y from the offsets); returns true when a segment was scored. */
+  push(x: Float64Array, xOffset: number, y: Float64Array, yOffset: number): boolean {
+    if (!this.stage.push(x, xOffset, y, yOffset)) return false;
+    const B = STOI_NUM_BANDS;
+    const slot = this.envFrames % STOI_SEGMENT_FRAMES;
+    for (let b = 0; b < B; b++) {
+      const xv = this.stage.xEnvelope[b];
+      const yv = this.stage.yEnvelope[b];
+      this.xEnv[slot * B + b] = this.xEnv[(slot + STOI_SEGMENT_FRAMES) * B + b] = xv;
+      this.yEnv[slot * B + b] = this.yEnv[(slot + STOI_SEGMENT_FRAMES) * B + b] = yv;
+      if (yv > this.yEnvMax) this.yEnvMax = yv;
     }
+    this.envFrames++;
+    if (this.envFrames < STOI_SEGMENT_FRAMES) return false;
+    const first = ((this.envFrames - STOI_SEGMENT_FRAMES) % STOI_SEGMENT_FRAMES) * B;
+    this.lastStoi = this.kernel.classic(this.xEnv, this.yEnv, first);
+    this.lastEstoi = this.kernel.extended(this.xEnv, this.yEnv, first);
+    this.stoi.add(this.lastStoi);
+    this.estoi.add(this.lastEstoi);
+    return true;
+  }
+
+  /** Values of the segment scored by the latest `push` that returned true. */
+  lastStoi = 0;
+  lastEstoi = 0;
+
+  reset(): void {
+    this.stage.reset();
+    this.stoi.count = this.stoi.mean = this.stoi.m2 = 0;
+    this.estoi.count = this.estoi.mean = this.estoi.m2 = 0;
+    this.envFrames = 0;
+    this.yEnvMax = 0;
   }
 }
 
 /**
- * pystoi's pipeline after resampling, up to the envelopes, over x, y (10 kHz, first `len` samples):
- * silent-frame removal (needs the loudest clean frame first), overlap-add and second STFT, envelopes
- * into `work.xEnv` / `work.yEnv` (frame-major).
+ * Pass 1 over the 10 kHz signals: the loudest clean frame and the sums the diagnostics report.
+ * pystoi's frames end strictly before the last sample (range(0, len − 256, 128)), so whether the last
+ * complete frame counts is known only at the end: its norm is kept apart until then.
  */
-function frontEnd10k(x: Float64Array, y: Float64Array, len: number, work: StoiWork): StoiFrontEnd {
-  let xSum = 0;
-  let xSumSq = 0;
-  let ySumSq = 0; // only to detect NaN / ±Infinity, which the frame logic would otherwise skip silently
-  for (let i = 0; i < len; i++) {
-    xSum += x[i];
-    xSumSq += x[i] * x[i];
-    ySumSq += y[i] * y[i];
-  }
-  const nFrames = stoiFrameCount(len);
-  work.ensureFrames(nFrames);
-  const norms = work.norms;
-  let maxNorm = 0;
-  for (let i = 0; i < nFrames; i++) {
-    const nv = windowedFrameNorm(x, i * STOI_HOP);
-    norms[i] = nv;
-    if (nv > maxNorm) maxNorm = nv;
-  }
-  const loudestDb = 20 * Math.log10(maxNorm + EPS);
-  const { stage } = work;
-  stage.reset();
-  const xEnv = work.xEnv;
-  const yEnv = work.yEnv;
-  let envFrames = 0;
-  let yEnvMax = 0;
-  for (let i = 0; i < nFrames; i++) {
-    if (!isSpeechFrame(20 * Math.log10(norms[i] + EPS), loudestDb)) continue;
-    if (stage.push(x, i * STOI_HOP, y, i * STOI_HOP)) {
-      const o = envFrames * STOI_NUM_BANDS;
-      for (let b = 0; b < STOI_NUM_BANDS; b++) {
-        xEnv[o + b] = stage.xEnvelope[b];
-        yEnv[o + b] = stage.yEnvelope[b];
-        if (stage.yEnvelope[b] > yEnvMax) yEnvMax = stage.yEnvelope[b];
-      }
-      envFrames++;
+class StoiMeasure {
+  len = 0;
+  xSum = 0;
+  xSumSq = 0;
+  ySumSq = 0; // only to detect NaN / ±Infinity, which the frame logic would otherwise skip silently
+  private frames = 0;
+  private maxSettled = 0;
+  private lastNorm = 0;
+
+  samples(x: Float64Array, y: Float64Array, start: number, end: number): void {
+    let xs = this.xSum;
+    let xq = this.xSumSq;
+    let yq = this.ySumSq;
+    for (let i = start; i < end; i++) {
+      xs += x[i];
+      xq += x[i] * x[i];
+      yq += y[i] * y[i];
     }
+    this.xSum = xs;
+    this.xSumSq = xq;
+    this.ySumSq = yq;
+    this.len += end - start;
   }
-  const kept = stage.keptFrames;
-  const ola = stage.olaSumSq();
-  const numSegments = Math.max(0, envFrames - STOI_SEGMENT_FRAMES + 1);
-  const diagnostics: StoiDiagnostics = {
-    lenAt10k: len,
-    framesBeforeVad: nFrames,
-    framesKeptByVad: kept,
-    lenAfterVadOla: kept > 0 ? (kept - 1) * STOI_HOP + STOI_FRAME : 0,
-    stftFramesAfterVad: envFrames,
-    numSegments,
-    xAt10kSum: xSum,
-    xAt10kSumSq: xSumSq,
-    xAfterVadSumSq: ola.x,
-    yAfterVadSumSq: ola.y,
-  };
-  let reason: string | null = null;
-  if (!Number.isFinite(xSumSq + ySumSq)) reason = REASON_NONFINITE;
-  else if (nFrames > 0 && maxNorm === 0) reason = REASON_SILENT_REF;
-  else if (envFrames < STOI_SEGMENT_FRAMES) reason = REASON_TOO_SHORT;
-  return { diagnostics, reason, yEnvMax, stoi: null, estoi: null };
+
+  /** The next complete frame of ref, starting at `offset`. */
+  frame(x: Float64Array, offset: number): void {
+    if (this.frames > 0 && this.lastNorm > this.maxSettled) this.maxSettled = this.lastNorm;
+    this.lastNorm = windowedFrameNorm(x, offset);
+    this.frames++;
+  }
+
+  /** Frames that count and the loudest of them. */
+  result(): { frames: number; maxNorm: number } {
+    const frames = stoiFrameCount(this.len);
+    const maxNorm = frames === this.frames && this.lastNorm > this.maxSettled ? this.lastNorm : this.maxSettled;
+    return { frames, maxNorm };
+  }
 }
 
-/** Scores every 30-frame segment of the envelopes in `work` with one variant; score = mean. */
-function scoreVariant(front: StoiFrontEnd, work: StoiWork, extended: boolean): VariantResult {
-  if (front.reason !== null) return { value: nullValue(front.reason), stats: null };
-  if (extended && !(front.yEnvMax > 0)) return { value: nullValue(REASON_SILENT_DEG_ESTOI), stats: null };
-  const { kernel, xEnv, yEnv } = work;
-  const moments = new SegmentMoments();
-  for (let m = 0; m < front.diagnostics.numSegments; m++) {
-    const off = m * STOI_NUM_BANDS;
-    moments.add(extended ? kernel.extended(xEnv, yEnv, off) : kernel.classic(xEnv, yEnv, off));
+/** Pass 2: frames 0..frames−1 again, silent ones dropped, the rest scored. */
+class StoiScore {
+  readonly scorer = new StoiSegmentScorer();
+  private index = 0;
+  private readonly loudestDb: number;
+  constructor(
+    readonly measured: { frames: number; maxNorm: number },
+    readonly sums: StoiMeasure,
+  ) {
+    this.loudestDb = 20 * Math.log10(measured.maxNorm + EPS);
   }
-  const stats = moments.stats();
-  // Finite inputs give finite envelopes; this only guards against overflow (|samples| near 1e154).
-  if (!Number.isFinite(stats.mean)) return { value: nullValue(REASON_NONFINITE), stats: null };
-  return { value: value(stats.mean), stats };
+
+  frame(x: Float64Array, xOffset: number, y: Float64Array, yOffset: number): void {
+    const i = this.index++;
+    if (i >= this.measured.frames) return;
+    if (isSpeechFrame(20 * Math.log10(windowedFrameNorm(x, xOffset) + EPS), this.loudestDb)) this.scorer.push(x, xOffset, y, yOffset);
+  }
+
+  result(): StoiResult {
+    const { scorer, measured, sums } = this;
+    const kept = scorer.stage.keptFrames;
+    const ola = scorer.stage.olaSumSq();
+    const envFrames = scorer.envFrames;
+    const diagnostics: StoiDiagnostics = {
+      lenAt10k: sums.len,
+      framesBeforeVad: measured.frames,
+      framesKeptByVad: kept,
+      lenAfterVadOla: kept > 0 ? (kept - 1) * STOI_HOP + STOI_FRAME : 0,
+      stftFramesAfterVad: envFrames,
+      numSegments: Math.max(0, envFrames - STOI_SEGMENT_FRAMES + 1),
+      xAt10kSum: sums.xSum,
+      xAt10kSumSq: sums.xSumSq,
+      xAfterVadSumSq: ola.x,
+      yAfterVadSumSq: ola.y,
+    };
+    let reason: string | null = null;
+    if (!Number.isFinite(sums.xSumSq + sums.ySumSq)) reason = REASON_NONFINITE;
+    else if (measured.frames > 0 && measured.maxNorm === 0) reason = REASON_SILENT_REF;
+    else if (envFrames < STOI_SEGMENT_FRAMES) reason = REASON_TOO_SHORT;
+    const variant = (moments: SegmentMoments, extended: boolean): VariantResult => {
+      if (reason !== null) return { value: nullValue(reason), stats: null };
+      if (extended && !(scorer.yEnvMax > 0)) return { value: nullValue(REASON_SILENT_DEG_ESTOI), stats: null };
+      const stats = moments.stats();
+      // Finite inputs give finite envelopes; this only guards against overflow (|samples| near 1e154).
+      if (!Number.isFinite(stats.mean)) return { value: nullValue(REASON_NONFINITE), stats: null };
+      return { value: value(stats.mean), stats };
+    };
+    return { diagnostics, stoi: variant(scorer.stoi, false), estoi: variant(scorer.estoi, true) };
+  }
 }
+
+interface StoiResult {
+  diagnostics: StoiDiagnostics;
+  stoi: VariantResult;
+  estoi: VariantResult;
+}
+
+/** Frames [i·128, i·128 + 256) of x[0, len) and y: pass 1 then pass 2 over signals held in memory. */
+function scoreHeld(x: Float64Array, y: Float64Array, len: number): StoiResult {
+  const m = new StoiMeasure();
+  m.samples(x, y, 0, len);
+  for (let o = 0; o + STOI_FRAME <= len; o += STOI_HOP) m.frame(x, o);
+  const score = new StoiScore(m.result(), m);
+  for (let o = 0; o + STOI_FRAME <= len; o += STOI_HOP) score.frame(x, o, y, o);
+  return score.result();
+}
+
+/** Default replay limit: everything (a standalone accumulator holds its input anyway). */
+const REPLAY_UNBOUNDED = Number.POSITIVE_INFINITY;
 
 /**
  * Offline STOI / ESTOI accumulator (see the module comment for what it keeps). `update` takes blocks
- * of any length; `compute` may be called at any time and reads the value as if the input ended there.
+ * of any length; in replay mode `compute` may be called at any time and reads the value as if the
+ * input ended there.
  */
 export class StoiAccumulator implements MetricAccumulator {
   readonly sampleRate: number;
   readonly extended: boolean;
   /** ref and deg share one resampler (FFT polyphase where it pays); null at 10 kHz. */
   private readonly resampler: PairResampler | null;
-  private readonly x: GrowableSignal;
-  private readonly y: GrowableSignal;
-  private readonly work = new StoiWork();
-  private cached: StoiFrontEnd | null = null;
+  private readonly maxReplay: number;
+  private readonly expected: number | undefined;
+  private x: GrowableSignal | null = null;
+  private y: GrowableSignal | null = null;
+  /** Streaming mode: the pass-1 measure, then (second pass) the scorer, fed by one framer. */
+  private measure: StoiMeasure | null = null;
+  private score: StoiScore | null = null;
+  private framer: FrameBuffer | null = null;
+  private scratchA = new Float64Array(0);
+  private scratchB = new Float64Array(0);
+  private cached: StoiResult | null = null;
 
   constructor(options: StoiOptions) {
     const fs = options.sampleRate;
@@ -261,12 +333,17 @@ export class StoiAccumulator implements MetricAccumulator {
     }
     this.sampleRate = fs;
     this.extended = options.extended;
+    this.maxReplay = options.maxReplaySamples ?? REPLAY_UNBOUNDED;
     this.resampler =
       fs === STOI_SAMPLE_RATE ? null : createResamplerPair(octaveResamplerDesign(STOI_SAMPLE_RATE, fs));
     // Room for the expected length at 10 kHz plus the resampler's tail.
-    const expected = options.expectedLength === undefined ? undefined : (options.expectedLength * STOI_SAMPLE_RATE) / fs + 4096;
-    this.x = new GrowableSignal(expected);
-    this.y = new GrowableSignal(expected);
+    this.expected = options.expectedLength === undefined ? undefined : (options.expectedLength * STOI_SAMPLE_RATE) / fs + 4096;
+    this.reset();
+  }
+
+  /** Streaming mode ran out of replay room: the input must be fed once more after `beginSecondPass()`. */
+  get needsSecondPass(): boolean {
+    return this.measure !== null && this.score === null;
   }
 
   update(block: SignalBlock): void {
@@ -276,22 +353,82 @@ export class StoiAccumulator implements MetricAccumulator {
     }
     if (ref.length === 0) return;
     this.cached = null;
+    const r = this.resampler;
+    if (r === null) return this.take(ref, deg);
+    const n = r.maxOutput(ref.length);
+    if (this.scratchA.length < n) {
+      this.scratchA = new Float64Array(n);
+      this.scratchB = new Float64Array(n);
+    }
+    const written = r.push(ref, deg, this.scratchA, this.scratchB, 0);
+    this.take(this.scratchA.subarray(0, written), this.scratchB.subarray(0, written));
+  }
+
+  /**
+   * End of one pass in streaming mode: the resampler's zero-padded tail (as scipy pads) goes in now.
+   * (Replay mode needs no call: `compute` reads the tail without consuming it.)
+   */
+  endPass(): void {
+    const r = this.resampler;
+    if (r === null || (this.measure === null && this.score === null)) return;
+    const n = r.pendingTail();
+    if (this.scratchA.length < n) {
+      this.scratchA = new Float64Array(n);
+      this.scratchB = new Float64Array(n);
+    }
+    const written = r.flush(this.scratchA, this.scratchB, 0);
+    this.take(this.scratchA.subarray(0, written), this.scratchB.subarray(0, written));
+  }
+
+  /** Start feeding the same input again (after `needsSecondPass` became true and `endPass()`). */
+  beginSecondPass(): void {
+    if (!this.needsSecondPass) throw earshotError('ERR_INVALID_ARGUMENT', 'STOI: no second pass is needed (replay mode, or already scoring)');
+    this.score = new StoiScore(this.measure!.result(), this.measure!);
+    this.resampler?.reset();
+    this.framer = this.newFramer();
+    this.secondPassSamples = 0;
+  }
+
+  private secondPassSamples = 0;
+
+  private newFramer(): FrameBuffer {
+    return new FrameBuffer(STOI_FRAME, STOI_HOP, 2, (f) => {
+      if (this.score) this.score.frame(f[0], 0, f[1], 0);
+      else this.measure!.frame(f[0], 0);
+    });
+  }
+
+  private readonly inputs: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+
+  /** 10 kHz samples in: held (replay), measured (pass 1) or scored (pass 2). */
+  private take(x10: Float64Array, y10: Float64Array): void {
     const x = this.x;
     const y = this.y;
-    const r = this.resampler;
-    const n = r === null ? ref.length : r.maxOutput(ref.length);
-    x.reserve(n);
-    y.reserve(n);
-    if (r === null) {
-      x.data.set(ref, x.length);
-      y.data.set(deg, y.length);
-      x.length += ref.length;
-      y.length += deg.length;
-      return;
+    if (x && y) {
+      if (x.length + x10.length <= this.maxReplay) {
+        x.reserve(x10.length);
+        y.reserve(y10.length);
+        x.data.set(x10, x.length);
+        y.data.set(y10, y.length);
+        x.length += x10.length;
+        y.length += y10.length;
+        return;
+      }
+      // Past the replay limit: measure what is held, drop it, and stream from here on.
+      this.measure = new StoiMeasure();
+      this.framer = this.newFramer();
+      this.x = this.y = null;
+      this.take(x.data.subarray(0, x.length), y.data.subarray(0, y.length));
     }
-    const written = r.push(ref, deg, x.data, y.data, x.length);
-    x.length += written;
-    y.length += written;
+    if (this.score) {
+      this.secondPassSamples += x10.length;
+      if (this.secondPassSamples > this.measure!.len) {
+        throw earshotError('ERR_INVALID_ARGUMENT', `STOI second pass: more input than the first pass (${this.measure!.len} samples at 10 kHz)`);
+      }
+    } else this.measure!.samples(x10, y10, 0, x10.length);
+    this.inputs[0] = x10;
+    this.inputs[1] = y10;
+    this.framer!.push(this.inputs);
   }
 
   /** The selected variant (STOI, or ESTOI if `extended`) over everything fed since the last reset. */
@@ -299,10 +436,7 @@ export class StoiAccumulator implements MetricAccumulator {
     return this.variant(this.extended).value;
   }
 
-  /**
-   * Both variants from the one shared front end (resampling and envelopes are computed once; the
-   * segment scoring, cheap by comparison, runs per variant).
-   */
+  /** Both variants from the one shared pipeline (resampling and envelopes are computed once). */
   computeBoth(): { stoi: MetricValue; estoi: MetricValue } {
     return { stoi: this.variant(false).value, estoi: this.variant(true).value };
   }
@@ -319,26 +453,35 @@ export class StoiAccumulator implements MetricAccumulator {
 
   /** Intermediate sizes and sums (golden.json `stoi_diagnostics` names, camelCase). */
   diagnostics(): StoiDiagnostics {
-    return this.frontEnd().diagnostics;
+    return this.result().diagnostics;
   }
 
   reset(): void {
     this.resampler?.reset();
-    this.x.length = 0;
-    this.y.length = 0;
+    this.x = new GrowableSignal(this.expected === undefined ? undefined : Math.min(this.expected, this.maxReplay));
+    this.y = new GrowableSignal(this.x.data.length);
+    this.measure = this.score = this.framer = null;
     this.cached = null;
   }
 
   private variant(extended: boolean): VariantResult {
-    const front = this.frontEnd();
-    if (extended) return (front.estoi ??= scoreVariant(front, this.work, true));
-    return (front.stoi ??= scoreVariant(front, this.work, false));
+    const r = this.result();
+    return extended ? r.estoi : r.stoi;
   }
 
-  private frontEnd(): StoiFrontEnd {
+  private result(): StoiResult {
     if (this.cached) return this.cached;
-    const x = this.x;
-    const y = this.y;
+    if (this.needsSecondPass) {
+      throw earshotError('ERR_INVALID_ARGUMENT', 'STOI: the input exceeded the replay store; feed it again after beginSecondPass()');
+    }
+    if (this.score) {
+      if (this.secondPassSamples !== this.measure!.len) {
+        throw earshotError('ERR_INVALID_ARGUMENT', `STOI second pass: ${this.secondPassSamples} samples at 10 kHz, the first pass had ${this.measure!.len}`);
+      }
+      return (this.cached = this.score.result());
+    }
+    const x = this.x!;
+    const y = this.y!;
     let len = x.length;
     const r = this.resampler;
     if (r !== null) {
@@ -349,14 +492,7 @@ export class StoiAccumulator implements MetricAccumulator {
       y.reserve(tail);
       len += r.peekTail(x.data, y.data, x.length);
     }
-    this.cached = frontEnd10k(x.data, y.data, len, this.work);
+    this.cached = scoreHeld(x.data, y.data, len);
     return this.cached;
   }
-}
-
-/** One-shot STOI / ESTOI of two whole signals (pystoi's `stoi(ref, deg, fs, extended)`), via the accumulator. */
-export function computeStoi(ref: Float64Array, deg: Float64Array, sampleRate: number, extended = false): MetricValue {
-  const acc = new StoiAccumulator({ sampleRate, extended });
-  acc.update({ ref, deg });
-  return acc.compute();
 }

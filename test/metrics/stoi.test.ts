@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StoiAccumulator, computeStoi, type StoiDiagnostics } from '../../src/metrics/stoi.js';
+import { StoiAccumulator, type StoiDiagnostics } from '../../src/metrics/stoi.js';
+import type { MetricValue } from '../../src/metrics/types.js';
 import { caseAudio, corpusAvailable, goldenCase, goldenCases, seededRandom, type GoldenCase } from '../helpers/corpus.js';
 import { CHUNKINGS, feed } from '../helpers/feed.js';
 
@@ -39,6 +40,11 @@ function accumulate(p: Pair): StoiAccumulator {
   const acc = new StoiAccumulator({ sampleRate: p.c.fs, extended: false });
   acc.update({ ref: caseAudio(p.c, p.ref), deg: caseAudio(p.c, p.deg) });
   return acc;
+}
+
+/** One-shot STOI (or ESTOI) of two whole signals, as pystoi's `stoi(ref, deg, fs, extended)`. */
+function computeStoi(ref: Float64Array, deg: Float64Array, sampleRate: number, extended = false): MetricValue {
+  return feed(new StoiAccumulator({ sampleRate, extended }), { ref, deg });
 }
 
 const SENTINEL = 1e-5; // pystoi's "not enough frames" return value
@@ -236,5 +242,66 @@ describe('STOI on synthetic signals (no corpus needed)', () => {
     expect(() => new StoiAccumulator({ sampleRate: 16000.5, extended: false })).toThrow(
       expect.objectContaining({ code: 'ERR_SAMPLE_RATE' }),
     );
+  });
+});
+
+describe('STOI in two passes (constant memory)', () => {
+  function speech(fs: number, seconds: number, seed: number): Float64Array {
+    const rnd = seededRandom(seed);
+    return Float64Array.from({ length: Math.round(fs * seconds) }, (_, n) => {
+      const t = n / fs;
+      const env = 0.5 * (1 - Math.cos(2 * Math.PI * 3 * t)) * (t % 2 < 1.4 ? 1 : 0.001);
+      return env * Math.sin(2 * Math.PI * (200 + 300 * t) * t) + 0.02 * (rnd() - 0.5);
+    });
+  }
+  function twoPass(ref: Float64Array, deg: Float64Array, fs: number, maxReplaySamples: number, chunk: number | { seed: number; max: number }) {
+    const acc = new StoiAccumulator({ sampleRate: fs, extended: false, maxReplaySamples });
+    feedOnly(acc, ref, deg, chunk);
+    acc.endPass();
+    expect(acc.needsSecondPass).toBe(true);
+    acc.beginSecondPass();
+    feedOnly(acc, ref, deg, chunk);
+    acc.endPass();
+    return acc;
+  }
+  function feedOnly(acc: StoiAccumulator, ref: Float64Array, deg: Float64Array, chunk: number | { seed: number; max: number }) {
+    const size = typeof chunk === 'number' ? chunk : chunk.max;
+    let seed = typeof chunk === 'number' ? 0 : chunk.seed;
+    for (let a = 0; a < ref.length; ) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      const b = Math.min(ref.length, a + (typeof chunk === 'number' ? size : 1 + (seed % size)));
+      acc.update({ ref: ref.subarray(a, b), deg: deg.subarray(a, b) });
+      a = b;
+    }
+  }
+
+  for (const fs of [10000, 16000, 44100]) {
+    it(`equals the replay value bit for bit at ${fs} Hz, for any chunking and replay limit`, () => {
+      const ref = speech(fs, 4, 1);
+      const rnd = seededRandom(2);
+      const deg = ref.map((v) => 0.7 * v + 0.05 * (rnd() - 0.5));
+      const replay = new StoiAccumulator({ sampleRate: fs, extended: false });
+      replay.update({ ref, deg });
+      const want = { both: replay.computeBoth(), stats: replay.segmentStatsBoth(), diag: replay.diagnostics() };
+      expect(want.both.stoi.value).not.toBeNull();
+      for (const [limit, chunk] of [[1, 1000], [5000, 1], [20000, { seed: 3, max: 3000 }], [0, 128]] as const) {
+        const acc = twoPass(ref, deg, fs, limit, chunk);
+        expect(acc.computeBoth()).toEqual(want.both);
+        expect(acc.segmentStatsBoth()).toEqual(want.stats);
+        expect(acc.diagnostics()).toEqual(want.diag);
+      }
+    });
+  }
+
+  it('refuses to answer before the second pass, and a second pass of another length', () => {
+    const fs = 10000;
+    const ref = speech(fs, 2, 4);
+    const acc = new StoiAccumulator({ sampleRate: fs, extended: false, maxReplaySamples: 100 });
+    acc.update({ ref, deg: ref });
+    expect(() => acc.compute()).toThrow(/beginSecondPass/);
+    acc.beginSecondPass();
+    acc.update({ ref: ref.subarray(0, 1000), deg: ref.subarray(0, 1000) });
+    expect(() => acc.compute()).toThrow(/second pass/);
+    expect(() => acc.update({ ref, deg: ref })).toThrow(/more input than the first pass/);
   });
 });
