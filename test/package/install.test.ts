@@ -73,7 +73,7 @@ export type { WebAudioSource };
   it('the earshot command analyzes files', { timeout: CHILD_TIMEOUT_MS }, () => {
     const bin = join(packed.appDir, 'node_modules/.bin/earshot');
     const r = node(packed.appDir, [bin, 'analyze', 'ref.wav', 'deg.wav', '--json']);
-    expect(r.status).toBe(0);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     const j = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(j.delayMs).toBeCloseTo(12, 6); // the example's deg is made 12 ms late (tools/make-example-audio.ts)
     expect(typeof j.stoi).toBe('number');
