@@ -143,40 +143,95 @@ export class GccPhat {
 }
 
 /**
- * Offline delay of `deg` against `ref` (same rate), searching ±maxDelaySamples. Uses the `maxFrames`
- * frame pairs with the most reference energy, so long files cost a bounded number of FFTs and
- * silent stretches do not dilute the estimate.
+ * Offline delay of `deg` against `ref` (same rate) over `length` samples, searching ±maxDelaySamples,
+ * fed in blocks of any size (constant memory: a frame of each stream plus the kept frames). Uses the
+ * `maxFrames` frame pairs (hop half a frame) with the most reference energy, so long files cost a
+ * bounded number of FFTs and silent stretches do not dilute the estimate; ties go to the earlier frame.
  */
-export function estimateDelay(
-  ref: Float64Array,
-  deg: Float64Array,
-  maxDelaySamples: number,
-  maxFrames = 8,
-): DelayEstimate | null {
-  const len = Math.min(ref.length, deg.length);
-  let frameSize = GccPhat.frameSizeFor(maxDelaySamples);
-  // Short signals: shrink the frame (and the searchable range with it) to fit the signal.
-  while (frameSize > 256 && frameSize > len) frameSize /= 2;
-  const maxLag = Math.min(Math.floor(maxDelaySamples), frameSize / 2 - 1);
-  const gcc = new GccPhat(frameSize, maxLag);
-  const hop = frameSize / 2;
-  const starts: { start: number; energy: number }[] = [];
-  if (len < frameSize) {
-    const r = new Float64Array(frameSize);
-    const d = new Float64Array(frameSize);
-    r.set(ref.subarray(0, len));
-    d.set(deg.subarray(0, len));
-    gcc.accumulate(r, d);
-    return gcc.estimate();
+export class DelaySearch {
+  readonly frameSize: number;
+  private readonly gcc: GccPhat;
+  private readonly hop: number;
+  private readonly ringRef: Float64Array;
+  private readonly ringDeg: Float64Array;
+  private pos = 0; // samples pushed
+  /** Kept frames, most energetic first (copies of both streams). */
+  private readonly kept: { energy: number; start: number; ref: Float64Array; deg: Float64Array }[] = [];
+
+  constructor(
+    readonly length: number,
+    maxDelaySamples: number,
+    private readonly maxFrames = 8,
+  ) {
+    let frameSize = GccPhat.frameSizeFor(maxDelaySamples);
+    // Short signals: shrink the frame (and the searchable range with it) to fit the signal.
+    while (frameSize > 256 && frameSize > length) frameSize /= 2;
+    this.frameSize = frameSize;
+    this.gcc = new GccPhat(frameSize, Math.min(Math.floor(maxDelaySamples), frameSize / 2 - 1));
+    this.hop = frameSize / 2;
+    this.ringRef = new Float64Array(frameSize);
+    this.ringDeg = new Float64Array(frameSize);
   }
-  for (let start = 0; start + frameSize <= len; start += hop) {
+
+  /** The next samples of both streams (equal lengths); samples past `length` are ignored. */
+  push(ref: Float64Array, deg: Float64Array): void {
+    const n = this.frameSize;
+    const end = Math.min(ref.length, this.length - this.pos);
+    for (let i = 0; i < end; i++) {
+      const j = this.pos % n;
+      this.ringRef[j] = ref[i];
+      this.ringDeg[j] = deg[i];
+      this.pos++;
+      // A frame [start, start + n) is complete: starts are multiples of the hop.
+      if (this.pos >= n && (this.pos - n) % this.hop === 0) this.consider(this.pos - n);
+    }
+  }
+
+  private consider(start: number): void {
+    const n = this.frameSize;
+    const r = this.ringRef;
+    const first = start % n; // the frame's first sample in the ring
     let e = 0;
-    for (let i = start; i < start + frameSize; i++) e += ref[i] * ref[i];
-    starts.push({ start, energy: e });
+    for (let k = 0; k < n; k++) {
+      const v = r[(first + k) % n];
+      e += v * v;
+    }
+    const kept = this.kept;
+    if (kept.length === this.maxFrames && !(e > kept[kept.length - 1].energy)) return;
+    const slot = kept.length === this.maxFrames ? kept.pop()! : { energy: 0, start: 0, ref: new Float64Array(n), deg: new Float64Array(n) };
+    slot.energy = e;
+    slot.start = start;
+    for (let k = 0; k < n; k++) {
+      slot.ref[k] = r[(first + k) % n];
+      slot.deg[k] = this.ringDeg[(first + k) % n];
+    }
+    let at = kept.length;
+    while (at > 0 && kept[at - 1].energy < e) at--;
+    kept.splice(at, 0, slot);
   }
-  starts.sort((a, b) => b.energy - a.energy);
-  for (const { start } of starts.slice(0, maxFrames)) {
-    gcc.accumulate(ref.subarray(start, start + frameSize), deg.subarray(start, start + frameSize));
+
+  estimate(): DelayEstimate | null {
+    this.gcc.reset();
+    if (this.length < this.frameSize) {
+      // Shorter than the smallest frame: one zero-padded frame.
+      const r = new Float64Array(this.frameSize);
+      const d = new Float64Array(this.frameSize);
+      const m = Math.min(this.pos, this.length);
+      for (let k = 0; k < m; k++) {
+        r[k] = this.ringRef[k];
+        d[k] = this.ringDeg[k];
+      }
+      this.gcc.accumulate(r, d);
+      return this.gcc.estimate();
+    }
+    for (const f of this.kept) this.gcc.accumulate(f.ref, f.deg);
+    return this.gcc.estimate();
   }
-  return gcc.estimate();
+}
+
+/** `DelaySearch` over two whole signals (their common length). */
+export function estimateDelay(ref: Float64Array, deg: Float64Array, maxDelaySamples: number, maxFrames = 8): DelayEstimate | null {
+  const search = new DelaySearch(Math.min(ref.length, deg.length), maxDelaySamples, maxFrames);
+  search.push(ref, deg);
+  return search.estimate();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GccPhat, estimateDelay } from '../../src/dsp/gcc-phat.js';
+import { GccPhat, estimateDelay, DelaySearch } from '../../src/dsp/gcc-phat.js';
 import { caseAudio, corpusAvailable, goldenCases, seededRandom } from '../helpers/corpus.js';
 
 function speechLike(n: number, seed: number): Float64Array {
@@ -56,4 +56,22 @@ describe.runIf(corpusAvailable)('GCC-PHAT on the corpus delay cases', () => {
       expect(est.delaySamples).toBe(c.condition.delay_samples);
     });
   }
+});
+
+describe('DelaySearch (streaming estimateDelay)', () => {
+  it('gives the whole-signal estimate for any block sizes', () => {
+    let s = 11;
+    const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+    const n = 3 * 16000 + 123;
+    const ref = Float64Array.from({ length: n }, (_, i) => rnd() * (0.2 + Math.sin(i / 3000) ** 2));
+    const deg = new Float64Array(n);
+    for (let i = 333; i < n; i++) deg[i] = 0.8 * ref[i - 333] + 0.05 * rnd();
+    const whole = estimateDelay(ref, deg, 16000);
+    expect(whole!.delaySamples).toBe(333);
+    for (const size of [1, 128, 4099]) {
+      const d = new DelaySearch(n, 16000);
+      for (let a = 0; a < n; a += size) d.push(ref.subarray(a, a + size), deg.subarray(a, a + size));
+      expect(d.estimate()).toEqual(whole);
+    }
+  });
 });
