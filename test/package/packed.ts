@@ -1,8 +1,9 @@
 /**
  * The package as a user gets it, for the tests in this folder: the sources compiled (tsc, into a
  * staging folder, so the repository's own dist/ is neither needed nor touched), `npm pack`ed, and the
- * tarball installed into an empty folder with `npm install <tarball> --omit=optional`, so the
- * optional dependencies (node-web-audio-api, pffft-wasm) are absent there on every Node version.
+ * tarball installed into an empty folder with `npm install <tarball> --omit=optional`, so neither
+ * the optional peer node-web-audio-api (npm never installs it by itself) nor the optional pffft-wasm
+ * is there, on every Node version.
  *
  * Building takes tens of seconds: it is done once per content of the packed inputs and shared by
  * the test files (which vitest runs in separate processes) through a folder in the OS temp dir,
@@ -11,7 +12,7 @@
  * - `stageDir`: the unpacked package (package.json, bin, dist, worklets, examples) with a
  *   `node_modules` link to the repository's, where node-web-audio-api is installed, so tests can
  *   check that it is not loaded.
- * - `appDir`: the empty project with the tarball installed (no optional dependencies), holding
+ * - `appDir`: the empty project with the tarball installed (nothing optional), holding
  *   `ref.wav`, `deg.wav` and `noisy.wav` (copies of examples/audio/hello.*) for the docs' examples.
  */
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -129,7 +130,7 @@ function build(work: string): void {
 
 /**
  * No registry and no cache: unpack the tarball as node_modules/earshot and link its dependencies
- * from the repository (what npm would have installed, minus the optional ones).
+ * from the repository (what npm would have installed, minus the optional ones and the peers).
  */
 function installFromRepo(app: string, tarball: string, failed: SpawnSyncReturns<string>): void {
   const modules = join(app, 'node_modules');
