@@ -22,8 +22,10 @@ export const MAX_LPC_ORDER = 64;
 
 /**
  * Autocorrelation lags 0..order of x[offset .. offset+length) into `r` (length ≥ order + 1).
- * Each lag is summed in increasing n, four lags per pass over the data (same rounding as one lag at a
- * time, fewer loads). Lags ≥ length are 0. Allocates nothing.
+ * Each lag is summed in increasing n, so the result is bit for bit the one-lag-at-a-time sum. The
+ * lags go in passes of six (order 16: 6 + 6 + 5, order 10: 6 + 5, a last pass of five discarding its
+ * sixth sum): in a pass the samples x[n+k .. n+k+5] slide through local variables, so it loads two
+ * samples per n for its six products. Lags ≥ length are 0. Allocates nothing.
  */
 export function autocorrelate(
   x: Float64Array,
@@ -32,35 +34,144 @@ export function autocorrelate(
   order: number,
   r: Float64Array,
 ): void {
-  let k = 0;
-  for (; k + 3 <= order && k + 3 < length; k += 4) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    const common = length - k - 3; // n < common is valid for all four lags
-    const base = offset + k;
-    for (let n = 0; n < common; n++) {
-      const xn = x[offset + n];
-      s0 += xn * x[base + n];
-      s1 += xn * x[base + n + 1];
-      s2 += xn * x[base + n + 2];
-      s3 += xn * x[base + n + 3];
+  autocorrelateFrom(x, offset, length, order, r, 0);
+}
+
+/**
+ * Window a frame and take its autocorrelation in one pass: out[n] = window[n]·(x[offset+n] + bias)
+ * for n < length, then lags 0..order of `out` into `r`, bit for bit what
+ * `autocorrelate(out, 0, length, order, r)` gives (lags 0..5 are summed as the windowed samples are
+ * made: lag j adds out[n]·out[n−j] at step n, the same products in the same order). Returns whether
+ * any x[offset+n] is non-zero (the measures treat all-zero frames apart). Allocates nothing.
+ */
+export function windowedAutocorrelate(
+  x: Float64Array,
+  offset: number,
+  length: number,
+  window: Float64Array,
+  bias: number,
+  order: number,
+  out: Float64Array,
+  r: Float64Array,
+): boolean {
+  let any = false;
+  if (order < 5 || length < 6) {
+    for (let n = 0; n < length; n++) {
+      const v = x[offset + n];
+      if (v !== 0) any = true;
+      out[n] = window[n] * (v + bias);
     }
-    // Tails in the same increasing-n order: lag k has 3 more terms, k+1 two, k+2 one.
-    for (let n = common; n < length - k; n++) s0 += x[offset + n] * x[base + n];
-    for (let n = common; n < length - k - 1; n++) s1 += x[offset + n] * x[base + n + 1];
-    for (let n = common; n < length - k - 2; n++) s2 += x[offset + n] * x[base + n + 2];
-    r[k] = s0;
-    r[k + 1] = s1;
-    r[k + 2] = s2;
-    r[k + 3] = s3;
+    autocorrelate(out, 0, length, order, r);
+    return any;
+  }
+  // Steps n < 5: lag j ≤ n gets its first terms, accumulated in r.
+  for (let j = 0; j <= 5; j++) r[j] = 0;
+  for (let n = 0; n < 5; n++) {
+    const v = x[offset + n];
+    if (v !== 0) any = true;
+    const xn = window[n] * (v + bias);
+    out[n] = xn;
+    for (let j = 0; j <= n; j++) r[j] += xn * out[n - j];
+  }
+  let s0 = r[0];
+  let s1 = r[1];
+  let s2 = r[2];
+  let s3 = r[3];
+  let s4 = r[4];
+  let s5 = 0;
+  // p_j = out[n − j]
+  let p1 = out[4];
+  let p2 = out[3];
+  let p3 = out[2];
+  let p4 = out[1];
+  let p5 = out[0];
+  for (let n = 5; n < length; n++) {
+    const v = x[offset + n];
+    if (v !== 0) any = true;
+    const xn = window[n] * (v + bias);
+    out[n] = xn;
+    s0 += xn * xn;
+    s1 += xn * p1;
+    s2 += xn * p2;
+    s3 += xn * p3;
+    s4 += xn * p4;
+    s5 += xn * p5;
+    p5 = p4;
+    p4 = p3;
+    p3 = p2;
+    p2 = p1;
+    p1 = xn;
+  }
+  r[0] = s0;
+  r[1] = s1;
+  r[2] = s2;
+  r[3] = s3;
+  r[4] = s4;
+  r[5] = s5;
+  autocorrelateFrom(out, 0, length, order, r, 6);
+  return any;
+}
+
+/** Lags k..order (see `autocorrelate`). */
+function autocorrelateFrom(x: Float64Array, offset: number, length: number, order: number, r: Float64Array, k: number): void {
+  // A pass sums six lags and keeps up to six; it needs k + 5 < length (its samples lie in the frame).
+  while (order - k >= 4 && k + 5 < length) {
+    const count = order - k >= 5 ? 6 : 5;
+    lags6(x, offset, length, k, count, r);
+    k += count;
   }
   for (; k <= order; k++) {
     let s = 0;
     for (let n = 0; n < length - k; n++) s += x[offset + n] * x[offset + n + k];
     r[k] = s;
   }
+}
+
+/**
+ * Lags k..k+5 summed, the first `count` (5 or 6) written to r[k..); needs k + 5 < length. With
+ * count 5 the sixth sum is wasted work, cheaper than a second, five-lag kernel would save.
+ */
+function lags6(x: Float64Array, offset: number, length: number, k: number, count: number, r: Float64Array): void {
+  const b = offset + k;
+  const common = length - k - 5; // n < common is valid for all six lags
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let s5 = 0;
+  let v0 = x[b];
+  let v1 = x[b + 1];
+  let v2 = x[b + 2];
+  let v3 = x[b + 3];
+  let v4 = x[b + 4];
+  for (let n = 0; n < common; n++) {
+    const xn = x[offset + n];
+    const v5 = x[b + n + 5];
+    s0 += xn * v0;
+    s1 += xn * v1;
+    s2 += xn * v2;
+    s3 += xn * v3;
+    s4 += xn * v4;
+    s5 += xn * v5;
+    v0 = v1;
+    v1 = v2;
+    v2 = v3;
+    v3 = v4;
+    v4 = v5;
+  }
+  // Tails in the same increasing-n order: lag k + j has 5 − j more terms.
+  for (let n = common; n < length - k; n++) s0 += x[offset + n] * x[b + n];
+  for (let n = common; n < length - k - 1; n++) s1 += x[offset + n] * x[b + n + 1];
+  for (let n = common; n < length - k - 2; n++) s2 += x[offset + n] * x[b + n + 2];
+  for (let n = common; n < length - k - 3; n++) s3 += x[offset + n] * x[b + n + 3];
+  for (let n = common; n < length - k - 4; n++) s4 += x[offset + n] * x[b + n + 4];
+  r[k] = s0;
+  r[k + 1] = s1;
+  r[k + 2] = s2;
+  r[k + 3] = s3;
+  r[k + 4] = s4;
+  if (count === 6) r[k + 5] = s5;
 }
 
 /**
@@ -74,7 +185,6 @@ export function autocorrelate(
 export class LevinsonPlan {
   readonly order: number;
   private readonly alpha: Float64Array; // α₁..α_P of the current step (pysepm's `a`)
-  private readonly alphaPast: Float64Array; // α of the previous step (pysepm's `a_past`)
 
   constructor(order: number) {
     if (!Number.isInteger(order) || order < 1 || order > MAX_LPC_ORDER) {
@@ -82,7 +192,6 @@ export class LevinsonPlan {
     }
     this.order = order;
     this.alpha = new Float64Array(order);
-    this.alphaPast = new Float64Array(order);
   }
 
   /**
@@ -92,17 +201,23 @@ export class LevinsonPlan {
   solve(r: Float64Array, a: Float64Array): number {
     const p = this.order;
     const alpha = this.alpha;
-    const past = this.alphaPast;
     let e = r[0];
     for (let i = 0; i < p; i++) {
-      for (let j = 0; j < i; j++) past[j] = alpha[j];
       // Makhoul eq. (38a): k_i = (r[i+1] − Σ_{j<i} α_j r[i−j]) / E_{i−1}, summed in increasing j.
       let acc = 0;
-      for (let j = 0; j < i; j++) acc += past[j] * r[i - j];
+      for (let j = 0; j < i; j++) acc += alpha[j] * r[i - j];
       const k = e === 0 ? Infinity : (r[i + 1] - acc) / e;
+      // eq. (38c): α_j ← α_j − k·α_{i−1−j} for j < i, in place: j and i−1−j swap their old values.
+      let j = 0;
+      let h = i - 1;
+      for (; j < h; j++, h--) {
+        const aj = alpha[j];
+        const ah = alpha[h];
+        alpha[j] = aj - k * ah;
+        alpha[h] = ah - k * aj;
+      }
+      if (j === h) alpha[j] -= k * alpha[j];
       alpha[i] = k;
-      // eq. (38c): α_j ← α_j − k·α_{i−1−j} for j < i.
-      for (let j = 0; j < i; j++) alpha[j] = past[j] - k * past[i - 1 - j];
       // eq. (38d)
       e = (1 - k * k) * e;
     }
@@ -114,14 +229,16 @@ export class LevinsonPlan {
 
 /**
  * a·T(r)·aᵀ for the symmetric Toeplitz matrix T(r)ᵢⱼ = r[|i − j|], i, j = 0..order: the energy of the
- * prediction residual of `a` applied to a signal with autocorrelation `r`. Computed as T(r)·aᵀ first,
- * then the dot product with a (the reference's evaluation order). Allocates nothing.
+ * prediction residual of `a` applied to a signal with autocorrelation `r`. Computed as T(r)·aᵀ first
+ * (each row summed in increasing j), then the dot product with a (the reference's evaluation order).
+ * Allocates nothing.
  */
 export function toeplitzQuadraticForm(r: Float64Array, a: Float64Array, order: number): number {
   let total = 0;
   for (let i = 0; i <= order; i++) {
     let row = 0;
-    for (let j = 0; j <= order; j++) row += r[i > j ? i - j : j - i] * a[j];
+    for (let j = 0; j < i; j++) row += r[i - j] * a[j];
+    for (let j = i; j <= order; j++) row += r[j - i] * a[j];
     total += a[i] * row;
   }
   return total;
