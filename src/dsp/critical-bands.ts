@@ -101,15 +101,35 @@ export function criticalBandFilters(sampleRate: number, nfft: number): CriticalB
 
 /**
  * Band values out[b] = Σⱼ H_b[j]·spectrum[j] (magnitude or power spectrum over bins 0..numBins−1),
- * summed in increasing j. Allocates nothing.
+ * summed in increasing j over the band's nonzero bins. Allocates nothing.
  */
 export function applyCriticalBands(f: CriticalBandFilters, spectrum: Float64Array, out: Float64Array): void {
+  applyCriticalBandsPair(f, spectrum, spectrum, out, out);
+}
+
+/**
+ * `applyCriticalBands` of two spectra in one pass over the filters (the pair a frame of ref and deg
+ * gives): outA[b] = Σⱼ H_b[j]·a[j], outB[b] = Σⱼ H_b[j]·b[j], each summed in increasing j. Allocates
+ * nothing.
+ */
+export function applyCriticalBandsPair(
+  f: CriticalBandFilters,
+  a: Float64Array,
+  b: Float64Array,
+  outA: Float64Array,
+  outB: Float64Array,
+): void {
   const { start, end, offset, weights } = f;
-  for (let b = 0; b < NUM_CRITICAL_BANDS; b++) {
-    let acc = 0;
-    const s = start[b];
-    const o = offset[b] - s;
-    for (let j = s, e = end[b]; j < e; j++) acc += weights[o + j] * spectrum[j];
-    out[b] = acc;
+  for (let band = 0; band < NUM_CRITICAL_BANDS; band++) {
+    let sa = 0;
+    let sb = 0;
+    const o = offset[band] - start[band];
+    for (let j = start[band], e = end[band]; j < e; j++) {
+      const h = weights[o + j];
+      sa += h * a[j];
+      sb += h * b[j];
+    }
+    outA[band] = sa;
+    outB[band] = sb;
   }
 }

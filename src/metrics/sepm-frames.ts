@@ -13,6 +13,22 @@
  *   when S divides N − L: `pysepmFrameCount` reproduces both.
  * A stream cannot know which frame is its last until it ends, so accumulators hold back the values of
  * the newest complete frames (at most two) and decide at `compute()` which of them count.
+ *
+ * Shared frames: every pysepm accumulator (segmental SNR, LLR, cepstral distance, fwSegSNR, WSS and
+ * `SepmSpectralAccumulator`) is a `SepmFrameSink`. Standalone it owns a `SepmFramer` and is fed with
+ * `update(block)`; built with `{ framer: false }` it has none, a framer shared by all of them calls
+ * each one's `frame(ref, deg, offset)`, and `compute(samples)` is told the stream's length (which
+ * decides the frame count M):
+ *
+ * @example
+ * const g = sepmGeometry(16000);
+ * const framer = new SepmFramer(g.frameLength, g.hop);
+ * const llr = new LlrAccumulator({ sampleRate: 16000, framer: false });
+ * const spectral = new SepmSpectralAccumulator({ sampleRate: 16000, framer: false });
+ * const fan = { frame: (r, d, o) => { llr.frame(r, d, o); spectral.frame(r, d, o); } };
+ * framer.push(ref, deg, fan); // any block sizes, as often as needed
+ * llr.computeBoth(framer.samples);
+ * spectral.compute(framer.samples); // { fwSegSnr, wss }
  */
 import { realFftPlan, type RealFftPlan } from '../dsp/fft.js';
 import { hanningMatlab } from '../dsp/window.js';
@@ -31,6 +47,12 @@ export const SEPM_TRIM_KEEP = 0.95;
 export interface SepmOptions {
   /** Hz; any rate whose 7.5 ms hop is at least one sample. */
   sampleRate: number;
+  /**
+   * true (default): the accumulator frames the blocks given to `update` itself. false: it is fed
+   * frames by a shared `SepmFramer` through `frame()`, `update` throws, and `compute(samples)` needs the
+   * stream's length in samples.
+   */
+  framer?: boolean;
 }
 
 /** A pysepm measure's value with the number of frames it averaged. */
@@ -69,16 +91,28 @@ export interface SepmGeometry {
   lpcOrder: number;
 }
 
-/** Frame geometry at `sampleRate` (Hz); throws ERR_SAMPLE_RATE when the hop would be < 1 sample. */
-export function sepmGeometry(sampleRate: number): SepmGeometry {
+/** The frames alone: L and S of `sampleRate` (Hz); throws ERR_SAMPLE_RATE when the hop would be < 1 sample. */
+export function sepmFraming(sampleRate: number): { frameLength: number; hop: number } {
   if (!Number.isFinite(sampleRate) || sampleRate <= 0) {
     throw earshotError('ERR_SAMPLE_RATE', `expected a positive sample rate in Hz, got ${sampleRate}`);
   }
   const frameLength = roundHalfEven(SEPM_FRAME_SECONDS * sampleRate);
   // Same float expression as the reference: ((1 − overlap)·frameLen)·fs.
   const hop = Math.floor((1 - SEPM_OVERLAP) * SEPM_FRAME_SECONDS * sampleRate);
+  if (hop < 1) {
+    throw earshotError(
+      'ERR_SAMPLE_RATE',
+      `sample rate ${sampleRate} Hz is too low for 30 ms frames with a 7.5 ms hop (frame ${frameLength}, hop ${hop} samples)`,
+    );
+  }
+  return { frameLength, hop };
+}
+
+/** Frame geometry at `sampleRate` (Hz); throws ERR_SAMPLE_RATE when the hop would be < 1 sample or L ≤ P. */
+export function sepmGeometry(sampleRate: number): SepmGeometry {
+  const { frameLength, hop } = sepmFraming(sampleRate);
   const lpcOrder = sampleRate < 10000 ? 10 : 16;
-  if (hop < 1 || frameLength <= lpcOrder) {
+  if (frameLength <= lpcOrder) {
     throw earshotError(
       'ERR_SAMPLE_RATE',
       `sample rate ${sampleRate} Hz is too low for 30 ms frames with a 7.5 ms hop (frame ${frameLength}, hop ${hop} samples)`,
@@ -131,7 +165,11 @@ export class SepmFramer {
   private readonly joinRef: Float64Array;
   private readonly joinDeg: Float64Array;
 
+  /** Throws ERR_INVALID_ARGUMENT unless 1 ≤ hop ≤ frameLength (integers). */
   constructor(frameLength: number, hop: number) {
+    if (!Number.isInteger(frameLength) || !Number.isInteger(hop) || hop < 1 || hop > frameLength) {
+      throw earshotError('ERR_INVALID_ARGUMENT', `expected integers 1 ≤ hop ≤ frame length, got hop ${hop}, frame length ${frameLength}`);
+    }
     this.frameLength = frameLength;
     this.hop = hop;
     this.carryRef = new Float64Array(frameLength);
@@ -179,7 +217,7 @@ export class SepmFramer {
       this.frames++;
       q += S;
     }
-    // q < n here (S < L), and n − q < L.
+    // q ≤ n here (S ≤ L), and n − q < L.
     this.carryRef.set(ref.subarray(q), 0);
     this.carryDeg.set(deg.subarray(q), 0);
     this.carryLen = n - q;
@@ -189,6 +227,57 @@ export class SepmFramer {
     this.samples = 0;
     this.frames = 0;
     this.carryLen = 0;
+  }
+}
+
+/**
+ * Where a pysepm accumulator's frames come from, and the stream length its `compute` uses: its own
+ * `SepmFramer` (standalone, fed by `update`), or none (`framer: false`: a shared framer calls the
+ * accumulator's `frame()`, and the caller says at `compute(samples)` how long the stream was).
+ */
+export class SepmFrameInput {
+  /** Frames received since reset (the accumulator counts each in its `frame()`). */
+  frames = 0;
+  private readonly framer: SepmFramer | null;
+
+  constructor(
+    private readonly frameLength: number,
+    private readonly hop: number,
+    ownFramer: boolean,
+  ) {
+    this.framer = ownFramer ? new SepmFramer(frameLength, hop) : null;
+  }
+
+  /** Frame `block` into `sink` (standalone); throws ERR_INVALID_ARGUMENT for a shared-framer sink. */
+  push(block: { ref: Float64Array; deg: Float64Array }, sink: SepmFrameSink): void {
+    if (!this.framer) {
+      throw earshotError('ERR_INVALID_ARGUMENT', 'expected frames from a shared SepmFramer (built with framer: false), got update(block)');
+    }
+    this.framer.push(block.ref, block.deg, sink);
+  }
+
+  /**
+   * The stream's length in samples for `compute`: `samples` if given, else what the own framer saw.
+   * Throws ERR_INVALID_ARGUMENT when a shared-framer sink is not told, or when `samples` does not give
+   * the number of frames received.
+   */
+  samples(samples?: number): number {
+    const n = samples ?? this.framer?.samples;
+    if (n === undefined) {
+      throw earshotError('ERR_INVALID_ARGUMENT', 'expected the stream length: compute(samples) on an accumulator fed by a shared SepmFramer, got none');
+    }
+    if (!Number.isInteger(n) || n < 0 || completeFrames(n, this.frameLength, this.hop) !== this.frames) {
+      throw earshotError(
+        'ERR_INVALID_ARGUMENT',
+        `expected a sample count that gives the ${this.frames} frames received, got ${n}`,
+      );
+    }
+    return n;
+  }
+
+  reset(): void {
+    this.frames = 0;
+    this.framer?.reset();
   }
 }
 
@@ -335,45 +424,42 @@ export interface SepmSpectralConsumer {
 }
 
 /**
- * Frames both signals as pysepm does, computes each frame's pair of power spectra once and hands it
- * to every consumer: fwSegSNR and WSS share their FFTs, which are most of their cost.
+ * Computes each frame's pair of power spectra once and hands it to every consumer: fwSegSNR and WSS
+ * share their FFTs, which are most of their cost. Frames its own blocks (`update`) or, with
+ * `framer: false`, takes frames from a shared `SepmFramer` (`frame`).
  */
 export class SepmSpectralDriver implements SepmFrameSink {
   readonly geometry: SepmGeometry;
-  private readonly framer: SepmFramer;
+  readonly input: SepmFrameInput;
   private readonly spectrum: SepmPowerSpectrum;
   private readonly powerRef: Float64Array;
   private readonly powerDeg: Float64Array;
+  private readonly consumers: SepmSpectralConsumer[];
 
-  constructor(
-    options: SepmOptions,
-    private readonly consumers: SepmSpectralConsumer[],
-  ) {
+  constructor(options: SepmOptions, consumers: SepmSpectralConsumer[]) {
     this.geometry = sepmGeometry(options.sampleRate);
-    this.framer = new SepmFramer(this.geometry.frameLength, this.geometry.hop);
+    this.input = new SepmFrameInput(this.geometry.frameLength, this.geometry.hop, options.framer ?? true);
     this.spectrum = new SepmPowerSpectrum(this.geometry);
     this.powerRef = new Float64Array(this.spectrum.numBins);
     this.powerDeg = new Float64Array(this.spectrum.numBins);
-  }
-
-  /** Samples pushed so far (decides the frame count M at `compute`). */
-  get samples(): number {
-    return this.framer.samples;
+    this.consumers = consumers;
   }
 
   update(block: { ref: Float64Array; deg: Float64Array }): void {
-    this.framer.push(block.ref, block.deg, this);
+    this.input.push(block, this);
   }
 
-  /** @internal Called by the framer for each complete frame. */
+  /** One frame, samples [offset, offset + L) of ref and deg (from the own or a shared framer). */
   frame(ref: Float64Array, deg: Float64Array, offset: number): void {
+    this.input.frames++;
     this.spectrum.power(ref, offset, this.powerRef);
     this.spectrum.power(deg, offset, this.powerDeg);
-    for (const c of this.consumers) c.add(this.powerRef, this.powerDeg);
+    const cs = this.consumers;
+    for (let i = 0; i < cs.length; i++) cs[i].add(this.powerRef, this.powerDeg);
   }
 
   reset(): void {
-    this.framer.reset();
+    this.input.reset();
     for (const c of this.consumers) c.reset();
   }
 }

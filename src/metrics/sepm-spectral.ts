@@ -4,6 +4,10 @@
  * most of their cost; use this instead of the two accumulators when both are wanted. Values are
  * identical to `FwSegSnrAccumulator` and `WssAccumulator`.
  *
+ * Standalone it frames the blocks given to `update`; with `{ framer: false }` a SepmFramer shared with
+ * the other pysepm measures calls `frame()`, and `compute(samples)` is told the stream's length (see
+ * sepm-frames.ts).
+ *
  * @example
  * const acc = new SepmSpectralAccumulator({ sampleRate: 16000 });
  * acc.update({ ref, deg });
@@ -14,6 +18,7 @@ import type { MetricAccumulator, SignalBlock } from './types.js';
 import {
   SepmSpectralDriver,
   sepmGeometry,
+  type SepmFrameSink,
   type SepmFramesValue,
   type SepmGeometry,
   type SepmOptions,
@@ -26,7 +31,7 @@ export interface SepmSpectralValue {
   wss: SepmTrimmedValue;
 }
 
-export class SepmSpectralAccumulator implements MetricAccumulator<SignalBlock, SepmSpectralValue> {
+export class SepmSpectralAccumulator implements MetricAccumulator<SignalBlock, SepmSpectralValue>, SepmFrameSink {
   private readonly fw: FwSegSnrFrames;
   private readonly wss: WssFrames;
   private readonly driver: SepmSpectralDriver;
@@ -46,8 +51,14 @@ export class SepmSpectralAccumulator implements MetricAccumulator<SignalBlock, S
     this.driver.update(block);
   }
 
-  compute(): SepmSpectralValue {
-    const n = this.driver.samples;
+  /** One frame from a shared framer: samples [offset, offset + L) of ref and deg. */
+  frame(ref: Float64Array, deg: Float64Array, offset: number): void {
+    this.driver.frame(ref, deg, offset);
+  }
+
+  /** Both values over a stream of `samples` samples (default: what `update` saw; required with `framer: false`). */
+  compute(samples?: number): SepmSpectralValue {
+    const n = this.driver.input.samples(samples);
     return { fwSegSnr: this.fw.result(n), wss: this.wss.result(n) };
   }
 

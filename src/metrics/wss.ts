@@ -20,7 +20,12 @@
  * acc.update({ ref, deg });
  * acc.compute(); // { value: 17.2…, frames: 556, framesKept: 528 }
  */
-import { applyCriticalBands, criticalBandFilters, NUM_CRITICAL_BANDS, type CriticalBandFilters } from '../dsp/critical-bands.js';
+import {
+  applyCriticalBandsPair,
+  criticalBandFilters,
+  NUM_CRITICAL_BANDS,
+  type CriticalBandFilters,
+} from '../dsp/critical-bands.js';
 import { nullValue, type MetricAccumulator, type SignalBlock } from './types.js';
 import {
   FrameValues,
@@ -28,6 +33,7 @@ import {
   SEPM_TOO_SHORT,
   SepmSpectralDriver,
   sepmGeometry,
+  type SepmFrameSink,
   type SepmGeometry,
   type SepmOptions,
   type SepmTrimmedValue,
@@ -50,12 +56,7 @@ const NUM_SLOPES = NUM_CRITICAL_BANDS - 1;
  */
 export class WssFrames {
   private readonly bands: CriticalBandFilters;
-  private readonly dbRef = new Float64Array(NUM_CRITICAL_BANDS);
-  private readonly dbDeg = new Float64Array(NUM_CRITICAL_BANDS);
-  private readonly slopeRef = new Float64Array(NUM_SLOPES);
-  private readonly slopeDeg = new Float64Array(NUM_SLOPES);
-  private readonly weightRef = new Float64Array(NUM_SLOPES);
-  private readonly weightDeg = new Float64Array(NUM_SLOPES);
+  private readonly scratch = new WssScratch();
   private readonly values = new FrameValues();
 
   constructor(readonly geometry: SepmGeometry) {
@@ -64,17 +65,7 @@ export class WssFrames {
 
   /** Score one frame from |X|², |Y|² over bins 0..nfft/2 − 1 (inputs are not modified). */
   add(powerRef: Float64Array, powerDeg: Float64Array): void {
-    this.bandSlopes(powerRef, this.dbRef, this.slopeRef, this.weightRef);
-    this.bandSlopes(powerDeg, this.dbDeg, this.slopeDeg, this.weightDeg);
-    let num = 0;
-    let den = 0;
-    for (let b = 0; b < NUM_SLOPES; b++) {
-      const w = (this.weightRef[b] + this.weightDeg[b]) / 2.0;
-      const d = this.slopeRef[b] - this.slopeDeg[b];
-      num += w * (d * d);
-      den += w;
-    }
-    this.values.push(num / den);
+    this.values.push(wssFrame(this.bands, powerRef, powerDeg, this.scratch));
   }
 
   /** The trimmed mean over the frames pysepm counts in a signal of `samples` samples. */
@@ -92,41 +83,99 @@ export class WssFrames {
   reset(): void {
     this.values.reset();
   }
+}
 
-  /** Band energies (dB), their slopes and Klatt's weights of one signal's frame. */
-  private bandSlopes(power: Float64Array, db: Float64Array, slope: Float64Array, weight: Float64Array): void {
-    applyCriticalBands(this.bands, power, db);
-    let max = -Infinity;
-    for (let b = 0; b < NUM_CRITICAL_BANDS; b++) {
-      let e = 10 * Math.log10(db[b]);
-      if (e < WSS_FLOOR_DB) e = WSS_FLOOR_DB;
-      db[b] = e;
-      if (e > max) max = e;
-    }
-    for (let b = 0; b < NUM_SLOPES; b++) slope[b] = db[b + 1] - db[b];
-    for (let b = 0; b < NUM_SLOPES; b++) {
-      // Nearest local peak, as pysepm's find_loc_peaks: on a rising slope walk up while the slope is
-      // positive and take the energy one band below where the walk stops; otherwise walk down while
-      // the slope is ≤ 0 and take the energy one band above where it stops.
-      let n = b;
-      let peak: number;
-      if (slope[b] > 0) {
-        while (n < NUM_CRITICAL_BANDS - 1 && slope[n] > 0) n++;
-        peak = db[n - 1];
-      } else {
-        while (n >= 0 && slope[n] <= 0) n--;
-        peak = db[n + 1];
-      }
-      const e = db[b];
-      weight[b] = (WSS_KMAX_DB / (WSS_KMAX_DB + max - e)) * (WSS_KLOCMAX_DB / (WSS_KLOCMAX_DB + peak - e));
-    }
+/** Per-band working arrays of `wssFrame` (build once, reuse per frame). */
+export class WssScratch {
+  readonly dbRef = new Float64Array(NUM_CRITICAL_BANDS);
+  readonly dbDeg = new Float64Array(NUM_CRITICAL_BANDS);
+  readonly slopeRef = new Float64Array(NUM_SLOPES);
+  readonly slopeDeg = new Float64Array(NUM_SLOPES);
+  readonly weightRef = new Float64Array(NUM_SLOPES);
+  readonly weightDeg = new Float64Array(NUM_SLOPES);
+  /** Per band: where the upward walk of find_loc_peaks stops, and where the downward walk stops. */
+  readonly upStop = new Int32Array(NUM_SLOPES);
+  readonly downStop = new Int32Array(NUM_SLOPES);
+}
+
+/**
+ * One frame's WSS value Σ_b W_b (slope_ref,b − slope_deg,b)² / Σ_b W_b from the power spectra |X|²,
+ * |Y|² of bins 0..nfft/2 − 1 (NaN for 0/0). Allocates nothing.
+ */
+export function wssFrame(f: CriticalBandFilters, powerRef: Float64Array, powerDeg: Float64Array, s: WssScratch): number {
+  const dbRef = s.dbRef;
+  const dbDeg = s.dbDeg;
+  applyCriticalBandsPair(f, powerRef, powerDeg, dbRef, dbDeg);
+  // Band energies in dB, floored.
+  let maxRef = -Infinity;
+  let maxDeg = -Infinity;
+  for (let b = 0; b < NUM_CRITICAL_BANDS; b++) {
+    let er = 10 * Math.log10(dbRef[b]);
+    let ed = 10 * Math.log10(dbDeg[b]);
+    if (er < WSS_FLOOR_DB) er = WSS_FLOOR_DB;
+    if (ed < WSS_FLOOR_DB) ed = WSS_FLOOR_DB;
+    dbRef[b] = er;
+    dbDeg[b] = ed;
+    if (er > maxRef) maxRef = er;
+    if (ed > maxDeg) maxDeg = ed;
+  }
+  klattWeights(dbRef, maxRef, s.slopeRef, s.weightRef, s.upStop, s.downStop);
+  klattWeights(dbDeg, maxDeg, s.slopeDeg, s.weightDeg, s.upStop, s.downStop);
+  const slopeRef = s.slopeRef;
+  const slopeDeg = s.slopeDeg;
+  const weightRef = s.weightRef;
+  const weightDeg = s.weightDeg;
+  let num = 0;
+  let den = 0;
+  for (let b = 0; b < NUM_SLOPES; b++) {
+    const w = (weightRef[b] + weightDeg[b]) / 2.0;
+    const d = slopeRef[b] - slopeDeg[b];
+    num += w * (d * d);
+    den += w;
+  }
+  return num / den;
+}
+
+/**
+ * Slopes db[b+1] − db[b] and Klatt's weights of one signal's band energies (dB, largest `max`).
+ * The "nearest local peak" is pysepm's find_loc_peaks: on a rising slope walk up while the slope is
+ * positive and take the energy one band below where the walk stops; otherwise walk down while the
+ * slope is ≤ 0 and take the energy one band above where it stops. Both walks' stopping bands are
+ * found for all bands in one sweep each (`upStop`, `downStop` are scratch).
+ */
+function klattWeights(
+  db: Float64Array,
+  max: number,
+  slope: Float64Array,
+  weight: Float64Array,
+  upStop: Int32Array,
+  downStop: Int32Array,
+): void {
+  for (let b = 0; b < NUM_SLOPES; b++) slope[b] = db[b + 1] - db[b];
+  // upStop[b]: the first n ≥ b with !(slope[n] > 0), or NUM_SLOPES (the walk's bound).
+  let stop = NUM_SLOPES;
+  for (let b = NUM_SLOPES - 1; b >= 0; b--) {
+    if (!(slope[b] > 0)) stop = b;
+    upStop[b] = stop;
+  }
+  // downStop[b]: the last n ≤ b with !(slope[n] <= 0), or −1.
+  stop = -1;
+  for (let b = 0; b < NUM_SLOPES; b++) {
+    if (!(slope[b] <= 0)) stop = b;
+    downStop[b] = stop;
+  }
+  for (let b = 0; b < NUM_SLOPES; b++) {
+    const peak = slope[b] > 0 ? db[upStop[b] - 1] : db[downStop[b] + 1];
+    const e = db[b];
+    weight[b] = (WSS_KMAX_DB / (WSS_KMAX_DB + max - e)) * (WSS_KLOCMAX_DB / (WSS_KLOCMAX_DB + peak - e));
   }
 }
 
-export class WssAccumulator implements MetricAccumulator<SignalBlock, SepmTrimmedValue> {
+export class WssAccumulator implements MetricAccumulator<SignalBlock, SepmTrimmedValue>, SepmFrameSink {
   private readonly frames: WssFrames;
   private readonly driver: SepmSpectralDriver;
 
+  /** `framer: false`: fed by a shared SepmFramer through `frame()` (see sepm-frames.ts). */
   constructor(options: SepmOptions) {
     this.frames = new WssFrames(sepmGeometry(options.sampleRate));
     this.driver = new SepmSpectralDriver(options, [this.frames]);
@@ -140,8 +189,14 @@ export class WssAccumulator implements MetricAccumulator<SignalBlock, SepmTrimme
     this.driver.update(block);
   }
 
-  compute(): SepmTrimmedValue {
-    return this.frames.result(this.driver.samples);
+  /** One frame from a shared framer: samples [offset, offset + L) of ref and deg. */
+  frame(ref: Float64Array, deg: Float64Array, offset: number): void {
+    this.driver.frame(ref, deg, offset);
+  }
+
+  /** The value over a stream of `samples` samples (default: what `update` saw; required with `framer: false`). */
+  compute(samples?: number): SepmTrimmedValue {
+    return this.frames.result(this.driver.input.samples(samples));
   }
 
   reset(): void {

@@ -68,6 +68,29 @@ describe('SepmFramer', () => {
   });
 });
 
+describe('SepmFramer geometry', () => {
+  it('rejects a hop outside 1..L and non-integer sizes with ERR_INVALID_ARGUMENT (a hop of 0 would never advance)', () => {
+    for (const [L, S] of [
+      [10, 0],
+      [10, 11],
+      [10.5, 3],
+      [10, 2.5],
+    ]) {
+      expect(errorCode(() => new SepmFramer(L, S)), `L=${L}, S=${S}`).toBe('ERR_INVALID_ARGUMENT');
+    }
+    expect(errorCode(() => new SepmFramer(10, 10))).toBe('no error');
+  });
+
+  it('with hop = L hands out back-to-back frames', () => {
+    const framer = new SepmFramer(4, 4);
+    const x = Float64Array.from({ length: 14 }, (_, i) => i);
+    const starts: number[] = [];
+    const sink = { frame: (ref: Float64Array, _deg: Float64Array, o: number) => void starts.push(ref[o]) };
+    for (let i = 0; i < 14; i += 3) framer.push(x.subarray(i, i + 3), x.subarray(i, i + 3), sink);
+    expect(starts).toEqual([0, 4, 8]);
+  });
+});
+
 describe('PendingSum', () => {
   it('sums the first `count` values while holding back the newest two', () => {
     const s = new PendingSum();
