@@ -15,12 +15,16 @@
  * Memory: the 95 % trim needs every frame value, so this keeps one float64 per 7.5 ms frame, never the
  * signal.
  *
+ * Standalone it frames the blocks given to `update`; with `{ framer: false }` a SepmFramer shared with
+ * the other pysepm measures calls `frame()`, and `compute(samples)` is told the stream's length (see
+ * sepm-frames.ts).
+ *
  * @example
  * const acc = new CepstralDistanceAccumulator({ sampleRate: 16000 });
  * acc.update({ ref, deg });
  * acc.compute(); // { value: 7.55…, frames: 556, framesKept: 528, framesRefOrDegAllZero: 132 }
  */
-import { autocorrelate, LevinsonPlan, lpcToCepstrum } from '../dsp/lpc.js';
+import { LevinsonPlan, lpcToCepstrum, windowedAutocorrelate } from '../dsp/lpc.js';
 import { hanningMatlab } from '../dsp/window.js';
 import { nullValue, type MetricAccumulator, type SignalBlock } from './types.js';
 import {
@@ -28,7 +32,7 @@ import {
   PendingSum,
   pysepmFrameCount,
   SEPM_TOO_SHORT,
-  SepmFramer,
+  SepmFrameInput,
   sepmGeometry,
   type SepmFrameSink,
   type SepmGeometry,
@@ -50,7 +54,7 @@ export class CepstralDistanceAccumulator
   implements MetricAccumulator<SignalBlock, CepstralDistanceValue>, SepmFrameSink
 {
   readonly geometry: SepmGeometry;
-  private readonly framer: SepmFramer;
+  private readonly input: SepmFrameInput;
   private readonly window: Float64Array;
   private readonly levinson: LevinsonPlan;
   private readonly x: Float64Array;
@@ -61,10 +65,11 @@ export class CepstralDistanceAccumulator
   private readonly values = new FrameValues();
   private readonly zeroFrames = new PendingSum();
 
+  /** `framer: false`: fed by a shared SepmFramer through `frame()` (see sepm-frames.ts). */
   constructor(options: SepmOptions) {
     this.geometry = sepmGeometry(options.sampleRate);
     const { frameLength, hop, lpcOrder } = this.geometry;
-    this.framer = new SepmFramer(frameLength, hop);
+    this.input = new SepmFrameInput(frameLength, hop, options.framer ?? true);
     this.window = hanningMatlab(frameLength);
     this.levinson = new LevinsonPlan(lpcOrder);
     this.x = new Float64Array(frameLength);
@@ -75,11 +80,12 @@ export class CepstralDistanceAccumulator
   }
 
   update(block: SignalBlock): void {
-    this.framer.push(block.ref, block.deg, this);
+    this.input.push(block, this);
   }
 
-  /** @internal Called by the framer for each complete frame. */
+  /** One frame (from the own or a shared framer): samples [offset, offset + L) of ref and deg. */
   frame(ref: Float64Array, deg: Float64Array, offset: number): void {
+    this.input.frames++;
     const p = this.geometry.lpcOrder;
     const refAny = this.cepstrum(ref, offset, this.cepRef);
     const degAny = this.cepstrum(deg, offset, this.cepDeg);
@@ -94,9 +100,10 @@ export class CepstralDistanceAccumulator
     this.values.push(dist < CD_FRAME_MAX ? dist : CD_FRAME_MAX);
   }
 
-  compute(): CepstralDistanceValue {
+  /** The value over a stream of `samples` samples (default: what `update` saw; required with `framer: false`). */
+  compute(samples?: number): CepstralDistanceValue {
     const { frameLength, hop } = this.geometry;
-    const m = pysepmFrameCount(this.framer.samples, frameLength, hop);
+    const m = pysepmFrameCount(this.input.samples(samples), frameLength, hop);
     if (m <= 0) {
       return {
         ...nullValue(SEPM_TOO_SHORT),
@@ -110,7 +117,7 @@ export class CepstralDistanceAccumulator
   }
 
   reset(): void {
-    this.framer.reset();
+    this.input.reset();
     this.values.reset();
     this.zeroFrames.reset();
   }
@@ -118,14 +125,8 @@ export class CepstralDistanceAccumulator
   /** Cepstrum of the windowed frame x[offset .. offset + L); returns whether any sample is non-zero. */
   private cepstrum(x: Float64Array, offset: number, cep: Float64Array): boolean {
     const { frameLength: L, lpcOrder: p } = this.geometry;
-    const w = this.window;
-    let any = false;
-    for (let n = 0; n < L; n++) {
-      const v = x[offset + n];
-      if (v !== 0) any = true;
-      this.x[n] = w[n] * v;
-    }
-    autocorrelate(this.x, 0, L, p, this.r);
+    // No eps here (pysepm's cepstrum_distance): bias 0.
+    const any = windowedAutocorrelate(x, offset, L, this.window, 0, p, this.x, this.r);
     this.levinson.solve(this.r, this.a);
     lpcToCepstrum(this.a, p, cep);
     return any;

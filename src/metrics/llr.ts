@@ -20,13 +20,17 @@
  * Memory: the trim needs every frame value, so this keeps one float64 per 7.5 ms frame (the unclamped
  * d; the clamp commutes with sorting), never the signal.
  *
+ * Standalone it frames the blocks given to `update`; with `{ framer: false }` a SepmFramer shared with
+ * the other pysepm measures calls `frame()`, and `compute(samples)` / `computeBoth(samples)` are told
+ * the stream's length (see sepm-frames.ts).
+ *
  * @example
  * const acc = new LlrAccumulator({ sampleRate: 16000 });
  * acc.update({ ref, deg });
  * acc.compute();     // { value: 1.35…, frames: 556, framesKept: 528, … }
  * acc.computeBoth(); // { llr: {…}, llrForComposite: {…} }
  */
-import { autocorrelate, LevinsonPlan, toeplitzQuadraticForm } from '../dsp/lpc.js';
+import { LevinsonPlan, toeplitzQuadraticForm, windowedAutocorrelate } from '../dsp/lpc.js';
 import { hanningMatlab } from '../dsp/window.js';
 import { nullValue, type MetricAccumulator, type SignalBlock } from './types.js';
 import {
@@ -34,7 +38,7 @@ import {
   PendingSum,
   SEPM_EPS,
   SEPM_TOO_SHORT,
-  SepmFramer,
+  SepmFrameInput,
   sepmGeometry,
   completeFrames,
   meanOfLowest,
@@ -67,11 +71,10 @@ const clampFrame = (d: number): number => (d > LLR_FRAME_MAX ? LLR_FRAME_MAX : d
 export class LlrAccumulator implements MetricAccumulator<SignalBlock, LlrValue>, SepmFrameSink {
   readonly geometry: SepmGeometry;
   readonly usedForComposite: boolean;
-  private readonly framer: SepmFramer;
+  private readonly input: SepmFrameInput;
   private readonly window: Float64Array;
   private readonly levinson: LevinsonPlan;
-  private readonly xRef: Float64Array;
-  private readonly xDeg: Float64Array;
+  private readonly windowed: Float64Array; // scratch: the windowed frame (ref, then deg)
   private readonly rRef: Float64Array;
   private readonly rDeg: Float64Array;
   private readonly aRef: Float64Array;
@@ -80,15 +83,15 @@ export class LlrAccumulator implements MetricAccumulator<SignalBlock, LlrValue>,
   private readonly refZero = new PendingSum();
   private readonly degZero = new PendingSum();
 
+  /** `framer: false`: fed by a shared SepmFramer through `frame()` (see sepm-frames.ts). */
   constructor(options: LlrOptions) {
     this.geometry = sepmGeometry(options.sampleRate);
     this.usedForComposite = options.usedForComposite ?? false;
     const { frameLength, hop, lpcOrder } = this.geometry;
-    this.framer = new SepmFramer(frameLength, hop);
+    this.input = new SepmFrameInput(frameLength, hop, options.framer ?? true);
     this.window = hanningMatlab(frameLength);
     this.levinson = new LevinsonPlan(lpcOrder);
-    this.xRef = new Float64Array(frameLength);
-    this.xDeg = new Float64Array(frameLength);
+    this.windowed = new Float64Array(frameLength);
     this.rRef = new Float64Array(lpcOrder + 1);
     this.rDeg = new Float64Array(lpcOrder + 1);
     this.aRef = new Float64Array(lpcOrder + 1);
@@ -96,48 +99,43 @@ export class LlrAccumulator implements MetricAccumulator<SignalBlock, LlrValue>,
   }
 
   update(block: SignalBlock): void {
-    this.framer.push(block.ref, block.deg, this);
+    this.input.push(block, this);
   }
 
-  /** @internal Called by the framer for each complete frame. */
+  /** One frame (from the own or a shared framer): samples [offset, offset + L) of ref and deg. */
   frame(ref: Float64Array, deg: Float64Array, offset: number): void {
+    this.input.frames++;
     const { frameLength: L, lpcOrder: p } = this.geometry;
-    const w = this.window;
-    let refAny = false;
-    let degAny = false;
-    for (let n = 0; n < L; n++) {
-      const r = ref[offset + n];
-      const d = deg[offset + n];
-      if (r !== 0) refAny = true;
-      if (d !== 0) degAny = true;
-      this.xRef[n] = w[n] * (r + SEPM_EPS);
-      this.xDeg[n] = w[n] * (d + SEPM_EPS);
-    }
+    const rRef = this.rRef;
+    const rDeg = this.rDeg;
+    const refAny = windowedAutocorrelate(ref, offset, L, this.window, SEPM_EPS, p, this.windowed, rRef);
+    const degAny = windowedAutocorrelate(deg, offset, L, this.window, SEPM_EPS, p, this.windowed, rDeg);
     this.refZero.push(refAny ? 0 : 1);
     this.degZero.push(degAny ? 0 : 1);
-    autocorrelate(this.xRef, 0, L, p, this.rRef);
-    autocorrelate(this.xDeg, 0, L, p, this.rDeg);
-    this.levinson.solve(this.rRef, this.aRef);
-    this.levinson.solve(this.rDeg, this.aDeg);
-    const num = toeplitzQuadraticForm(this.rRef, this.aDeg, p);
-    const den = toeplitzQuadraticForm(this.rRef, this.aRef, p);
+    this.levinson.solve(rRef, this.aRef);
+    this.levinson.solve(rDeg, this.aDeg);
+    const num = toeplitzQuadraticForm(rRef, this.aDeg, p);
+    const den = toeplitzQuadraticForm(rRef, this.aRef, p);
     let ratio = num / den;
     if (Number.isNaN(ratio)) ratio = Infinity;
     if (ratio <= 0) ratio = LLR_NONPOSITIVE_RATIO;
     this.values.push(Math.log(ratio));
   }
 
-  /** The variant chosen by `usedForComposite`. */
-  compute(): LlrValue {
-    const both = this.computeBoth();
+  /**
+   * The variant chosen by `usedForComposite`, over a stream of `samples` samples (default: what
+   * `update` saw; required with `framer: false`).
+   */
+  compute(samples?: number): LlrValue {
+    const both = this.computeBoth(samples);
     return this.usedForComposite ? both.llrForComposite : both.llr;
   }
 
   /** Both variants from the same frames: `llr` (clamped at 2) and `llrForComposite` (unclamped). */
-  computeBoth(): { llr: LlrValue; llrForComposite: LlrValue } {
+  computeBoth(samples?: number): { llr: LlrValue; llrForComposite: LlrValue } {
     const { frameLength, hop } = this.geometry;
     // The reference frames the signal with numpy strides and drops the last complete frame.
-    const m = completeFrames(this.framer.samples, frameLength, hop) - 1;
+    const m = completeFrames(this.input.samples(samples), frameLength, hop) - 1;
     if (m <= 0) {
       const none: LlrValue = {
         ...nullValue(SEPM_TOO_SHORT),
@@ -165,7 +163,7 @@ export class LlrAccumulator implements MetricAccumulator<SignalBlock, LlrValue>,
   }
 
   reset(): void {
-    this.framer.reset();
+    this.input.reset();
     this.values.reset();
     this.refZero.reset();
     this.degZero.reset();
