@@ -7,8 +7,8 @@
  * console.log(r.stoi, r.sisdr, r.delayMs);
  * ```
  */
-import { analyze, type AnalyzeOptions } from './analyze.js';
-import { loadInputs } from './load-inputs.js';
+import { analyzeSources, type AnalyzeOptions } from './analyze.js';
+import { openInputs } from './load-inputs.js';
 import { toSummary } from './summary.js';
 
 export interface AnalyzeFilesOptions extends AnalyzeOptions {
@@ -18,11 +18,13 @@ export interface AnalyzeFilesOptions extends AnalyzeOptions {
   channel?: number;
 }
 
-/** Score `degPath` against `refPath`; resolves to the object `earshot analyze --json` prints. */
+/** Score `degPath` against `refPath` (streamed: any length in constant memory); resolves to the object `earshot analyze --json` prints. */
 export async function analyzeFiles(refPath: string, degPath: string, options: AnalyzeFilesOptions = {}): Promise<Record<string, unknown>> {
   const { noisy, channel = 0, ...rest } = options;
-  const input = loadInputs({ refs: [refPath], degs: [degPath], noisy }, channel);
-  const report = analyze(input, rest);
-  report.notes.unshift(...input.notes);
-  return toSummary(report);
+  const input = openInputs({ refs: [refPath], degs: [degPath], noisy }, channel);
+  try {
+    return toSummary(analyzeSources(input, rest).report);
+  } finally {
+    input.close();
+  }
 }

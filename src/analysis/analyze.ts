@@ -1,11 +1,17 @@
 /**
- * Offline analysis: whole signals in, every reference-based metric out. It aligns deg to ref
- * (optionally), then feeds both through the same streaming accumulators the live engine uses.
+ * Offline analysis: signals in, every selected metric out, in constant memory whatever the length.
+ * The signals are streams (sources.ts: arrays, WAV file channels) read in passes:
+ * 1. statistics: deg's delay against ref (GCC-PHAT over the most energetic frames) and silence checks;
+ * 2. (several speakers) SA-SDR over the aligned signals, which decides the estimate of each reference;
+ * 3. scoring: the aligned blocks enter one feature front end per pair, feeding the selected families
+ *    (the same accumulators the live engine uses), and the reference-free measures of deg;
+ * 4. where a family needs the whole signal before it can score (STOI's loudest clean frame past its
+ *    replay store), the aligned signals once more.
  */
-import { estimateDelay } from '../dsp/gcc-phat.js';
+import { DelaySearch } from '../dsp/gcc-phat.js';
 import { earshotError } from '../errors.js';
 import { FrontEnd } from '../features/front-end.js';
-import { attachFamilies, derivedMetrics, type MetricResult, type PairResults } from '../metrics/families.js';
+import { attachFamilies, derivedMetrics, type MetricResult, type OfflineFamily, type PairResults } from '../metrics/families.js';
 import type { PesqMode } from '../metrics/pesq/index.js';
 import { selectMetrics, type MetricSelection } from '../metrics/registry.js';
 import { SaSdrAccumulator } from '../metrics/sa-sdr.js';
@@ -18,6 +24,7 @@ import {
   type MetricKey,
   type ReferenceFreeValueKey,
 } from './metric-info.js';
+import { LockstepReader, arraySource, type SignalSource } from './sources.js';
 
 /** Longest delay `--align auto` searches for, either way. */
 export const MAX_DELAY_SEC = 1;
@@ -75,16 +82,45 @@ export interface AnalysisReport {
   notes: string[];
 }
 
+export interface SourceInput {
+  sampleRate: number;
+  refs: SignalSource[];
+  degs: SignalSource[];
+  noisy?: SignalSource;
+  /** Names for messages (file paths), in the order refs, degs, noisy. */
+  names?: { refs: string[]; degs: string[]; noisy?: string };
+  /** Check the streams for digital silence as they are read (files): a silent ref is an error, a silent deg a warning. */
+  silenceChecks?: boolean;
+}
+
+/** Score whole signals held in memory (the in-memory form of `analyzeSources`). */
 export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): AnalysisReport {
+  return analyzeSources(
+    { sampleRate: input.sampleRate, refs: input.refs.map(arraySource), degs: input.degs.map(arraySource), noisy: input.noisy && arraySource(input.noisy) },
+    options,
+  ).report;
+}
+
+/** The report, plus warnings for the user (a silent deg). */
+export interface SourceAnalysis {
+  report: AnalysisReport;
+  warnings: string[];
+}
+
+/** Score streams (arrays or file channels), reading them in passes (see the module comment). */
+export function analyzeSources(input: SourceInput, options: AnalyzeOptions = {}): SourceAnalysis {
   const { sampleRate, refs, degs, noisy } = input;
   const align = options.align ?? 'auto';
   const notes: string[] = [];
-  if (refs.length === 0 && degs.length === 1) return analyzeWithoutReference(input, options);
+  const warnings: string[] = [];
+  const selection = selectMetrics(options.metrics);
+  if (refs.length === 0 && degs.length === 1) return analyzeWithoutReference(input, options, selection);
   if (refs.length === 0 || refs.length !== degs.length) {
     throw earshotError('ERR_USAGE', `expected as many estimates as references, got ${refs.length} ref(s) and ${degs.length} deg(s)`);
   }
   const multi = refs.length > 1;
   if (multi && noisy) notes.push('wSDR is defined for one speaker; the noisy input is ignored with several speakers');
+  const useNoisy = noisy && !multi ? noisy : undefined;
 
   // Common length of all inputs.
   const lengths = [...refs, ...degs, ...(noisy ? [noisy] : [])].map((x) => x.length);
@@ -93,13 +129,48 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
     notes.push(`inputs differ in length (${[...new Set(lengths)].join(', ')} samples): scoring the common ${length} samples`);
   }
 
-  // Alignment: deg[n] ≈ ref[n − D]. Pair ref[n] with deg[n + D] (and noisy with ref).
+  // Pass 1: statistics. deg[n] ≈ ref[n − D]: pair ref[n] with deg[n + D] (and noisy with ref).
+  const search = align === 'auto' ? new DelaySearch(length, Math.round((options.maxDelaySec ?? MAX_DELAY_SEC) * sampleRate)) : null;
+  if (search || input.silenceChecks) {
+    const streams = [...refs, ...degs];
+    const nonZero = streams.map(() => false);
+    const reader = new LockstepReader(streams, streams.map(() => 0), length, BLOCK * 4);
+    const mixRef = multi ? new Float64Array(BLOCK * 4) : null;
+    const mixDeg = multi ? new Float64Array(BLOCK * 4) : null;
+    for (let b = reader.next(); b.n > 0; b = reader.next()) {
+      if (input.silenceChecks) b.views.forEach((v, k) => (nonZero[k] ||= hasSignal(v)));
+      if (!search) continue;
+      if (!mixRef || !mixDeg) search.push(b.views[0], b.views[1]);
+      else {
+        const r = mixRef.subarray(0, b.n);
+        const d = mixDeg.subarray(0, b.n);
+        r.fill(0);
+        d.fill(0);
+        for (let k = 0; k < refs.length; k++) {
+          const vr = b.views[k];
+          const vd = b.views[refs.length + k];
+          for (let i = 0; i < b.n; i++) {
+            r[i] += vr[i];
+            d[i] += vd[i];
+          }
+        }
+        search.push(r, d);
+      }
+    }
+    if (input.silenceChecks) {
+      const names = input.names;
+      refs.forEach((_, k) => {
+        if (!nonZero[k]) throw earshotError('ERR_WAV_INVALID', `${names?.refs[k] ?? `ref ${k}`}: reference is silent (all zeros); no reference-based metric is defined`);
+      });
+      degs.forEach((_, k) => {
+        if (!nonZero[refs.length + k]) warnings.push(`${names?.degs[k] ?? `deg ${k}`} is silent (all zeros): metrics that need a signal are null`);
+      });
+    }
+  }
   let delay = 0;
   let delayConfidence: number | null = null;
-  if (align === 'auto') {
-    const mixRef = multi ? sumSignals(refs, length) : refs[0].subarray(0, length);
-    const mixDeg = multi ? sumSignals(degs, length) : degs[0].subarray(0, length);
-    const est = estimateDelay(mixRef, mixDeg, Math.round((options.maxDelaySec ?? MAX_DELAY_SEC) * sampleRate));
+  if (search) {
+    const est = search.estimate();
     if (!est) notes.push('delay not estimated: ref or deg is silent; scored without alignment');
     else if (est.peakToRms < MIN_DELAY_PEAK_TO_RMS) {
       notes.push(`delay not compensated: no clear correlation peak (peak/RMS ${est.peakToRms.toFixed(1)})`);
@@ -115,36 +186,59 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
   const degStart = delay > 0 ? delay : 0;
   length -= Math.abs(delay);
   if (length <= 0) throw earshotError('ERR_INVALID_ARGUMENT', 'nothing left to score after delay compensation');
-  const cut = (x: Float64Array, start: number) => x.subarray(start, start + length);
-  const alignedRefs = refs.map((r) => cut(r, refStart));
-  const alignedDegs = degs.map((d) => cut(d, degStart));
-  const alignedNoisy = noisy && !multi ? cut(noisy, refStart) : undefined;
+  const K = refs.length;
+  const aligned = new LockstepReader(
+    [...refs, ...degs, ...(useNoisy ? [useNoisy] : [])],
+    [...refs.map(() => refStart), ...degs.map(() => degStart), ...(useNoisy ? [refStart] : [])],
+    length,
+    BLOCK,
+  );
 
   const values = {} as Record<MetricKey, ReportValue>;
   const reasons: Partial<Record<MetricKey, string>> = {};
   const uncertainties: AnalysisReport['uncertainties'] = {};
   let permutation: number[] | undefined;
 
-  // SA-SDR (several speakers) decides which estimate goes with which reference.
+  // Pass 2 (several speakers): SA-SDR decides which estimate goes with which reference.
   if (multi) {
-    const sa = new SaSdrAccumulator(refs.length);
-    for (let pos = 0; pos < length; pos += BLOCK) {
-      const end = Math.min(length, pos + BLOCK);
-      sa.update({ refs: alignedRefs.map((r) => r.subarray(pos, end)), degs: alignedDegs.map((d) => d.subarray(pos, end)) });
-    }
+    const sa = new SaSdrAccumulator(K);
+    for (let b = aligned.next(); b.n > 0; b = aligned.next()) sa.update({ refs: b.views.slice(0, K), degs: b.views.slice(K, 2 * K) });
     const r = sa.compute();
     permutation = r.permutation;
     values.sasdr = r.value;
     if (r.reason) reasons.sasdr = r.reason;
+    aligned.restart();
   } else {
     values.sasdr = null;
     reasons.sasdr = SASDR_ONE_SPEAKER_REASON;
   }
 
-  const selection = selectMetrics(options.metrics);
-  const perPair: PairResults[] = alignedRefs.map((ref, k) =>
-    scorePair({ ref, deg: alignedDegs[permutation ? permutation[k] : k], noisy: alignedNoisy }, sampleRate, selection, options.pesqMode),
-  );
+  // Pass 3: every selected family of every pair, and the reference-free measures of each deg.
+  const est = (k: number) => K + (permutation ? permutation[k] : k);
+  const pairs = refs.map(() => {
+    const fe = new FrontEnd(sampleRate);
+    const families = attachFamilies(fe, selection, { sampleRate, withNoisy: useNoisy !== undefined, pesqMode: options.pesqMode, expectedLength: length });
+    return { fe, families };
+  });
+  const rf = selection.families.has('reference-free') ? degs.map(() => new ReferenceFreeSet({ sampleRate, withNoisy: useNoisy !== undefined })) : null;
+  for (let b = aligned.next(); b.n > 0; b = aligned.next()) {
+    const noisyView = useNoisy ? b.views[2 * K] : undefined;
+    pairs.forEach((p, k) => p.fe.push({ ref: b.views[k], deg: b.views[est(k)], noisy: noisyView }));
+    rf?.forEach((set, j) => set.update({ deg: b.views[K + j], noisy: noisyView }));
+  }
+  for (const p of pairs) p.fe.end();
+  // Pass 4, as long as some family needs the signals again.
+  for (;;) {
+    const again = pairs.map((p, k) => ({ k, fe: new FrontEnd(sampleRate), families: p.families }));
+    const needed = again.filter((a) => a.families.filter((f) => f.nextPass?.(a.fe)).length > 0);
+    if (needed.length === 0) break;
+    aligned.restart();
+    for (let b = aligned.next(); b.n > 0; b = aligned.next()) {
+      for (const a of needed) a.fe.push({ ref: b.views[a.k], deg: b.views[est(a.k)], noisy: useNoisy ? b.views[2 * K] : undefined });
+    }
+    for (const a of needed) a.fe.end();
+  }
+  const perPair = pairs.map((p) => pairResults(p.families, selection, sampleRate));
 
   for (const key of METRIC_KEYS) {
     if (key === 'sasdr') continue;
@@ -175,8 +269,8 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
     reasons.sasdr = NOT_REQUESTED_REASON;
   }
 
-  const referenceFree = referenceFreeOf(alignedDegs, alignedNoisy, sampleRate, reasons, selection);
-  return {
+  const referenceFree = referenceFreeOf(rf, K, reasons, selection);
+  const report: AnalysisReport = {
     values,
     referenceFree,
     reasons,
@@ -188,77 +282,64 @@ export function analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Anal
     permutation,
     notes,
   };
+  return { report, warnings };
+}
+
+function hasSignal(x: Float64Array): boolean {
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0) return true;
+  return false;
 }
 
 /**
- * Reference-free measures of each deg (with the noisy input where there is one, aligned as scored).
- * Reasons of null values go into `reasons`.
+ * The reference-free measures of each deg (computed by the caller's ReferenceFreeSet, or null when
+ * none is selected). Reasons of null values go into `reasons`.
  */
 function referenceFreeOf(
-  degs: Float64Array[],
-  noisy: Float64Array | undefined,
-  sampleRate: number,
+  sets: ReferenceFreeSet[] | null,
+  degCount: number,
   reasons: AnalysisReport['reasons'],
-  selection: MetricSelection = selectMetrics(),
+  selection: MetricSelection,
 ): AnalysisReport['referenceFree'] {
   const out = {} as AnalysisReport['referenceFree'];
-  if (!selection.families.has('reference-free')) {
-    for (const key of REFERENCE_FREE_VALUE_KEYS) {
-      out[key] = degs.length === 1 ? null : degs.map(() => null);
-      reasons[key] = NOT_REQUESTED_REASON;
-    }
-    for (const key of REFERENCE_FREE_LIST_KEYS) out[key] = degs.length === 1 ? [] : degs.map(() => []);
-    return out;
-  }
-  const results = degs.map((deg) => {
-    const set = new ReferenceFreeSet({ sampleRate, withNoisy: noisy !== undefined && degs.length === 1 });
-    for (let pos = 0; pos < deg.length; pos += BLOCK) {
-      const end = Math.min(deg.length, pos + BLOCK);
-      set.update({ deg: deg.subarray(pos, end), noisy: degs.length === 1 ? noisy?.subarray(pos, end) : undefined });
-    }
-    return set.compute();
-  });
+  const one = degCount === 1;
+  const results = sets?.map((s) => s.compute()) ?? null;
   for (const key of REFERENCE_FREE_VALUE_KEYS) {
-    if (!selection.requested.has(key)) {
-      out[key] = degs.length === 1 ? null : degs.map(() => null);
+    if (!results || !selection.requested.has(key)) {
+      out[key] = one ? null : Array.from({ length: degCount }, () => null);
       reasons[key] = NOT_REQUESTED_REASON;
       continue;
     }
     const vs = results.map((r) => r[key]);
-    out[key] = degs.length === 1 ? vs[0].value : vs.map((v) => v.value);
-    const why = vs.map((v, k) => (v.value === null && v.reason ? (degs.length === 1 ? v.reason : `deg ${k}: ${v.reason}`) : '')).filter(Boolean);
+    out[key] = one ? vs[0].value : vs.map((v) => v.value);
+    const why = vs.map((v, k) => (v.value === null && v.reason ? (one ? v.reason : `deg ${k}: ${v.reason}`) : '')).filter(Boolean);
     if (why.length) reasons[key] = why.join('; ');
   }
-  for (const key of REFERENCE_FREE_LIST_KEYS) out[key] = degs.length === 1 ? results[0][key] : results.map((r) => r[key]);
+  for (const key of REFERENCE_FREE_LIST_KEYS) out[key] = results ? (one ? results[0][key] : results.map((r) => r[key])) : one ? [] : Array.from({ length: degCount }, () => []);
   return out;
 }
 
 /** `earshot analyze --deg X [--noisy N]`: only the reference-free measures; every other key is null. */
-function analyzeWithoutReference(input: AnalyzeInput, options: AnalyzeOptions): AnalysisReport {
-  const { sampleRate, degs, noisy } = input;
+function analyzeWithoutReference(input: SourceInput, options: AnalyzeOptions, selection: MetricSelection): SourceAnalysis {
+  const { sampleRate, noisy } = input;
+  const deg = input.degs[0];
   const notes: string[] = [];
-  let deg = degs[0];
-  let n = noisy;
-  if (n && n.length !== deg.length) {
-    const length = Math.min(n.length, deg.length);
-    notes.push(`inputs differ in length (${n.length}, ${deg.length} samples): scoring the common ${length} samples`);
-    deg = deg.subarray(0, length);
-    n = n.subarray(0, length);
+  let length = deg.length;
+  if (noisy && noisy.length !== deg.length) {
+    length = Math.min(noisy.length, deg.length);
+    notes.push(`inputs differ in length (${noisy.length}, ${deg.length} samples): scoring the common ${length} samples`);
   }
   let delayMs: number | null = null;
-  if (n && (options.align ?? 'auto') === 'auto') {
+  let d = 0;
+  if (noisy && (options.align ?? 'auto') === 'auto') {
     // The DUT's delay matters for comparing its input and output in the same pauses.
-    const est = estimateDelay(n, deg, Math.round((options.maxDelaySec ?? MAX_DELAY_SEC) * sampleRate));
-    const d = est && est.peakToRms >= MIN_DELAY_PEAK_TO_RMS ? est.delaySamples : 0;
+    const search = new DelaySearch(length, Math.round((options.maxDelaySec ?? MAX_DELAY_SEC) * sampleRate));
+    const reader = new LockstepReader([noisy, deg], [0, 0], length, BLOCK * 4);
+    for (let b = reader.next(); b.n > 0; b = reader.next()) search.push(b.views[0], b.views[1]);
+    const est = search.estimate();
+    d = est && est.peakToRms >= MIN_DELAY_PEAK_TO_RMS ? est.delaySamples : 0;
     delayMs = (1000 * d) / sampleRate;
-    if (d > 0) {
-      deg = deg.subarray(d);
-      n = n.subarray(0, deg.length);
-    } else if (d < 0) {
-      n = n.subarray(-d);
-      deg = deg.subarray(0, n.length);
-    }
     if (d !== 0) notes.push(`deg ${d > 0 ? 'lags' : 'leads'} noisy by ${Math.abs(d)} samples: compensated`);
+    length -= Math.abs(d);
   }
   const reasons: AnalysisReport['reasons'] = {};
   const values = {} as Record<MetricKey, ReportValue>;
@@ -266,13 +347,30 @@ function analyzeWithoutReference(input: AnalyzeInput, options: AnalyzeOptions): 
     values[key] = null;
     reasons[key] = 'needs a clean reference (REF); reference-free measures only';
   }
-  const referenceFree = referenceFreeOf([deg], n, sampleRate, reasons, selectMetrics(options.metrics));
-  return { values, referenceFree, reasons, uncertainties: {}, sampleRate, durationSec: deg.length / sampleRate, delayMs, delayConfidence: null, notes };
+  let sets: ReferenceFreeSet[] | null = null;
+  if (selection.families.has('reference-free')) {
+    const set = new ReferenceFreeSet({ sampleRate, withNoisy: noisy !== undefined });
+    const reader = new LockstepReader(noisy ? [deg, noisy] : [deg], noisy ? [Math.max(0, d), Math.max(0, -d)] : [0], Math.max(0, length), BLOCK);
+    for (let b = reader.next(); b.n > 0; b = reader.next()) set.update({ deg: b.views[0], noisy: b.views[1] });
+    sets = [set];
+  }
+  const referenceFree = referenceFreeOf(sets, 1, reasons, selection);
+  return {
+    report: { values, referenceFree, reasons, uncertainties: {}, sampleRate, durationSec: Math.max(0, length) / sampleRate, delayMs, delayConfidence: null, notes },
+    warnings: [],
+  };
+}
+
+/** The selected metrics of one pair from its families' accumulators, then the derived keys (composites, quality index). */
+function pairResults(families: OfflineFamily[], selection: MetricSelection, sampleRate: number): PairResults {
+  const r: PairResults & Record<string, MetricResult | number | null | undefined> = {};
+  for (const f of families) Object.assign(r, f.results());
+  return { ...r, ...derivedMetrics(r, selection, sampleRate) };
 }
 
 /**
- * Every selected metric of one aligned pair: one front end, the selected families attached to it, the
- * signals pushed through once in blocks, then the derived keys (composites, quality index).
+ * Every selected metric of one aligned pair held in memory (one front end, the selected families
+ * attached to it, the signals pushed through in blocks, the passes the families need).
  */
 export function scorePair(
   pair: { ref: Float64Array; deg: Float64Array; noisy?: Float64Array },
@@ -282,20 +380,20 @@ export function scorePair(
 ): PairResults {
   const { ref, deg, noisy } = pair;
   const length = ref.length;
+  const push = (fe: FrontEnd) => {
+    for (let pos = 0; pos < length; pos += BLOCK) {
+      const end = Math.min(length, pos + BLOCK);
+      fe.push({ ref: ref.subarray(pos, end), deg: deg.subarray(pos, end), noisy: noisy?.subarray(pos, end) });
+    }
+    fe.end();
+  };
   const fe = new FrontEnd(sampleRate);
   const families = attachFamilies(fe, selection, { sampleRate, withNoisy: noisy !== undefined, pesqMode, expectedLength: length });
-  for (let pos = 0; pos < length; pos += BLOCK) {
-    const end = Math.min(length, pos + BLOCK);
-    fe.push({ ref: ref.subarray(pos, end), deg: deg.subarray(pos, end), noisy: noisy?.subarray(pos, end) });
+  push(fe);
+  for (;;) {
+    const next = new FrontEnd(sampleRate);
+    if (families.filter((f) => f.nextPass?.(next)).length === 0) break;
+    push(next);
   }
-  fe.end();
-  const r: PairResults & Record<string, MetricResult | number | null | undefined> = {};
-  for (const f of families) Object.assign(r, f.results());
-  return { ...r, ...derivedMetrics(r, selection, sampleRate) };
-}
-
-function sumSignals(signals: Float64Array[], length: number): Float64Array {
-  const out = new Float64Array(length);
-  for (const s of signals) for (let i = 0; i < length; i++) out[i] += s[i];
-  return out;
+  return pairResults(families, selection, sampleRate);
 }

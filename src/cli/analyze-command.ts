@@ -3,10 +3,10 @@
  * measures of a file alone) and print a table or one JSON object.
  */
 import { parseArgs } from 'node:util';
-import { analyze, type AlignMode } from '../analysis/analyze.js';
+import { analyzeSources, type AlignMode, type SourceAnalysis } from '../analysis/analyze.js';
 import { earshotError } from '../errors.js';
 import { formatReport, reportJson } from './format.js';
-import { loadInputs } from '../analysis/load-inputs.js';
+import { openInputs } from '../analysis/load-inputs.js';
 import type { CliIo } from './main.js';
 import { metricsTable } from './metrics-command.js';
 import { selectMetrics } from '../metrics/registry.js';
@@ -77,10 +77,16 @@ export function runAnalyze(args: string[], io: CliIo): number {
   const channelText = values.channel as string;
   if (!/^\d+$/.test(channelText)) throw earshotError('ERR_USAGE', `--channel must be a non-negative integer, got "${channelText}"`);
 
-  const input = loadInputs({ refs, degs, noisy: values.noisy }, Number(channelText));
-  const report = analyze(input, { align: align as AlignMode, pesqMode, metrics });
+  const input = openInputs({ refs, degs, noisy: values.noisy }, Number(channelText));
+  let result: SourceAnalysis;
+  try {
+    result = analyzeSources(input, { align: align as AlignMode, pesqMode, metrics });
+  } finally {
+    input.close();
+  }
+  const { report, warnings } = result;
   report.notes.unshift(...input.notes);
-  for (const w of input.warnings) io.stderr(`earshot: warning: ${w}\n`);
+  for (const w of warnings) io.stderr(`earshot: warning: ${w}\n`);
   if (values.json) io.stdout(`${JSON.stringify(reportJson(report))}\n`);
   else io.stdout(formatReport(report, `earshot analyze: ${refs.join(', ')} vs ${degs.join(', ')}`));
   return 0;

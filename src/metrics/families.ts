@@ -13,7 +13,7 @@ import { CiSdrAccumulator } from './ci-sdr.js';
 import { compositeMeasures } from './composite.js';
 import { FeatureDistanceAccumulator } from './feature-distance.js';
 import { LlrAccumulator } from './llr.js';
-import { pesqLike, type PesqMode } from './pesq/index.js';
+import { pesqLike, type PesqLikeResult, type PesqMode } from './pesq/index.js';
 import { PmsqeAccumulator } from './pmsqe.js';
 import { qualityIndex } from './quality-index.js';
 import type { MetricFamily, MetricKey, MetricSelection } from './registry.js';
@@ -44,34 +44,104 @@ export interface FamilyOptions {
 /** One family's accumulators on a front end: read its keys' values once the stream has ended. */
 export interface OfflineFamily {
   results(): PairResults;
+  /**
+   * After a pass has ended: attach to `fe` and return true when the family needs the aligned signals
+   * once more (a statistic over the whole signal came first); the driver then feeds them again.
+   */
+  nextPass?(fe: FrontEnd): boolean;
 }
 
 type Factory = (fe: FrontEnd, o: FamilyOptions) => OfflineFamily;
 
-/** Whole signals at the perceptual rate, for the PESQ-like model (which needs the whole utterance). */
-class SignalStore {
-  ref = new Float64Array(0);
-  deg = new Float64Array(0);
-  length = 0;
-  constructor(expected: number) {
-    this.ref = new Float64Array(Math.max(1024, expected));
+/**
+ * Longest stretch the PESQ-like model scores at once, seconds. P.862 is specified for utterances of
+ * seconds to tens of seconds and holds the whole signal; a longer file is scored in consecutive
+ * pieces of this length, and its value is their length-weighted mean (docs/metrics.md). Memory: two
+ * float64 signals of this length at 16 kHz (31 MB).
+ */
+export const PESQ_MAX_SEGMENT_SEC = 120;
+
+/**
+ * The perceptual-rate signals in pieces of at most PESQ_MAX_SEGMENT_SEC, each scored by `score` as
+ * soon as it is full (bounded memory); `finish` scores the last piece.
+ */
+class PesqSegments {
+  private ref: Float64Array;
+  private deg: Float64Array;
+  private length = 0;
+  private readonly capacity: number;
+  readonly scored: { samples: number; result: PesqLikeResult; composite?: PesqLikeResult }[] = [];
+
+  constructor(
+    rate: number,
+    expected: number,
+    private readonly score: (ref: Float64Array, deg: Float64Array) => { result: PesqLikeResult; composite?: PesqLikeResult },
+  ) {
+    this.capacity = Math.round(PESQ_MAX_SEGMENT_SEC * rate);
+    this.ref = new Float64Array(Math.min(this.capacity, Math.max(1024, expected)));
     this.deg = new Float64Array(this.ref.length);
   }
+
   update({ ref, deg }: PairBlock): void {
-    if (this.length + ref.length > this.ref.length) {
-      const cap = Math.max(2 * this.ref.length, this.length + ref.length);
-      const a = new Float64Array(cap);
-      const b = new Float64Array(cap);
-      a.set(this.ref.subarray(0, this.length));
-      b.set(this.deg.subarray(0, this.length));
-      this.ref = a;
-      this.deg = b;
+    let pos = 0;
+    while (pos < ref.length) {
+      const take = Math.min(ref.length - pos, this.capacity - this.length);
+      this.ensure(this.length + take);
+      this.ref.set(ref.subarray(pos, pos + take), this.length);
+      this.deg.set(deg.subarray(pos, pos + take), this.length);
+      this.length += take;
+      pos += take;
+      if (this.length === this.capacity) this.flush();
     }
-    this.ref.set(ref, this.length);
-    this.deg.set(deg, this.length);
-    this.length += ref.length;
+  }
+
+  /** Room for `n` samples (grows by doubling up to the capacity, so short files stay small). */
+  private ensure(n: number): void {
+    if (n <= this.ref.length) return;
+    const cap = Math.min(this.capacity, Math.max(n, 2 * this.ref.length));
+    const a = new Float64Array(cap);
+    const b = new Float64Array(cap);
+    a.set(this.ref.subarray(0, this.length));
+    b.set(this.deg.subarray(0, this.length));
+    this.ref = a;
+    this.deg = b;
+  }
+
+  private flush(): void {
+    if (this.length === 0) return;
+    this.scored.push({ samples: this.length, ...this.score(this.ref.subarray(0, this.length), this.deg.subarray(0, this.length)) });
+    this.length = 0;
+  }
+
+  /** Score the last piece. */
+  finish(): void {
+    this.flush();
   }
 }
+
+/**
+ * Length-weighted mean of the pieces' values (pieces without one, e.g. a too short last piece, are
+ * left out unless none has a value: then the first reason).
+ */
+function combinePieces(pieces: { samples: number; value: number | null; reason?: string }[]): { value: number | null; reason?: string; pieces: number } {
+  let w = 0;
+  let sum = 0;
+  let used = 0;
+  for (const p of pieces) {
+    if (p.value === null) continue;
+    w += p.samples;
+    sum += p.samples * p.value;
+    used++;
+  }
+  if (used === 0) return { value: null, reason: pieces[0]?.reason ?? 'no signal', pieces: 0 };
+  return { value: sum / w, pieces: used };
+}
+
+/**
+ * 10 kHz sample pairs STOI holds to score in one pass (2 minutes: 19 MB); longer signals are read a
+ * second time instead (constant memory).
+ */
+export const STOI_MAX_REPLAY = 120 * STOI_RATE_HZ;
 
 /** Composite measures are defined where pysepm defines them (its PESQ accepts only 8 and 16 kHz). */
 const COMPOSITE_RATES = [8000, 16000];
@@ -107,10 +177,16 @@ const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
   },
   stoi: (fe, o) => {
     // STOI and ESTOI share the 10 kHz signals and envelopes: one accumulator gives both.
-    const expected = o.expectedLength === undefined ? undefined : Math.ceil((o.expectedLength * STOI_RATE_HZ) / fe.sampleRate) + 4096;
-    const acc = new StoiAccumulator({ sampleRate: STOI_RATE_HZ, extended: false, expectedLength: expected });
+    const expected = o.expectedLength === undefined ? undefined : Math.min(STOI_MAX_REPLAY, Math.ceil((o.expectedLength * STOI_RATE_HZ) / fe.sampleRate) + 4096);
+    const acc = new StoiAccumulator({ sampleRate: STOI_RATE_HZ, extended: false, expectedLength: expected, maxReplaySamples: STOI_MAX_REPLAY });
     fe.onStoiRate(acc);
     return {
+      nextPass: (next) => {
+        if (!acc.needsSecondPass) return false;
+        acc.beginSecondPass();
+        next.onStoiRate(acc);
+        return true;
+      },
       results: () => {
         const v = acc.computeBoth();
         const st = acc.segmentStatsBoth();
@@ -168,20 +244,28 @@ const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
     };
   },
   pesq: (fe, o) => {
-    const store = new SignalStore(o.expectedLength === undefined ? 0 : Math.ceil((o.expectedLength * 16000) / fe.sampleRate) + 4096);
-    const rate = fe.onPerceptualRate(store);
+    const rate = perceptualRate(fe.sampleRate);
     const mode: PesqMode = o.pesqMode ?? (fe.sampleRate >= 16000 ? 'wb' : 'nb');
+    // pysepm's P for the composites: the wide-band MOS-LQO at 16 kHz, the raw narrow-band P.862 score at 8 kHz.
+    const compositeMode: PesqMode | null = COMPOSITE_RATES.includes(fe.sampleRate) ? (fe.sampleRate === 16000 ? 'wb' : 'nb') : null;
+    const segments = new PesqSegments(rate, o.expectedLength === undefined ? 0 : Math.ceil((o.expectedLength * rate) / fe.sampleRate) + 4096, (ref, deg) => {
+      const result = pesqLike(ref, deg, rate, mode);
+      return { result, composite: compositeMode === null ? undefined : compositeMode === mode ? result : pesqLike(ref, deg, rate, compositeMode) };
+    });
+    fe.onPerceptualRate(segments);
     return {
       results: () => {
-        const ref = store.ref.subarray(0, store.length);
-        const deg = store.deg.subarray(0, store.length);
-        const p = pesqLike(ref, deg, rate, mode);
-        const out: PairResults & { pesqForComposite?: number | null } = { pesq: p.value === null ? { value: null, reason: p.reason } : { value: p.value } };
-        if (COMPOSITE_RATES.includes(fe.sampleRate)) {
-          // pysepm's P: the wide-band MOS-LQO at 16 kHz, the raw narrow-band P.862 score at 8 kHz.
-          const compositeMode: PesqMode = fe.sampleRate === 16000 ? 'wb' : 'nb';
-          const pc = compositeMode === mode ? p : pesqLike(ref, deg, rate, compositeMode);
-          out.pesqForComposite = fe.sampleRate === 16000 ? pc.value : (pc.raw ?? null);
+        segments.finish();
+        const pieces = segments.scored;
+        const p = combinePieces(pieces.map((x) => ({ samples: x.samples, value: x.result.value, reason: x.result.reason })));
+        const pesq: MetricResult = p.value === null ? { value: null, reason: p.reason } : { value: p.value };
+        if (p.value !== null && pieces.length > 1) pesq.reason = `mean of ${p.pieces} pieces of up to ${PESQ_MAX_SEGMENT_SEC} s, weighted by length`;
+        const out: PairResults & { pesqForComposite?: number | null } = { pesq };
+        if (compositeMode !== null) {
+          const c = combinePieces(
+            pieces.map((x) => ({ samples: x.samples, value: fe.sampleRate === 16000 ? (x.composite?.value ?? null) : (x.composite?.raw ?? null) })),
+          );
+          out.pesqForComposite = c.value;
         }
         return out;
       },
