@@ -24,7 +24,8 @@ import {
   type MetricKey,
   type ReferenceFreeValueKey,
 } from './metric-info.js';
-import { LockstepReader, arraySource, type SignalSource } from './sources.js';
+import { LockstepReader, arraySource, type SignalSource } from '../io/sources.js';
+import { SilenceCheck } from './load-inputs.js';
 
 /** Longest delay `--align auto` searches for, either way. */
 export const MAX_DELAY_SEC = 1;
@@ -133,12 +134,12 @@ export function analyzeSources(input: SourceInput, options: AnalyzeOptions = {})
   const search = align === 'auto' ? new DelaySearch(length, Math.round((options.maxDelaySec ?? MAX_DELAY_SEC) * sampleRate)) : null;
   if (search || input.silenceChecks) {
     const streams = [...refs, ...degs];
-    const nonZero = streams.map(() => false);
+    const silence = input.silenceChecks ? new SilenceCheck(input) : null;
     const reader = new LockstepReader(streams, streams.map(() => 0), length, BLOCK * 4);
     const mixRef = multi ? new Float64Array(BLOCK * 4) : null;
     const mixDeg = multi ? new Float64Array(BLOCK * 4) : null;
     for (let b = reader.next(); b.n > 0; b = reader.next()) {
-      if (input.silenceChecks) b.views.forEach((v, k) => (nonZero[k] ||= hasSignal(v)));
+      silence?.update(b.views);
       if (!search) continue;
       if (!mixRef || !mixDeg) search.push(b.views[0], b.views[1]);
       else {
@@ -157,15 +158,7 @@ export function analyzeSources(input: SourceInput, options: AnalyzeOptions = {})
         search.push(r, d);
       }
     }
-    if (input.silenceChecks) {
-      const names = input.names;
-      refs.forEach((_, k) => {
-        if (!nonZero[k]) throw earshotError('ERR_WAV_INVALID', `${names?.refs[k] ?? `ref ${k}`}: reference is silent (all zeros); no reference-based metric is defined`);
-      });
-      degs.forEach((_, k) => {
-        if (!nonZero[refs.length + k]) warnings.push(`${names?.degs[k] ?? `deg ${k}`} is silent (all zeros): metrics that need a signal are null`);
-      });
-    }
+    if (silence) warnings.push(...silence.finish());
   }
   let delay = 0;
   let delayConfidence: number | null = null;
@@ -283,11 +276,6 @@ export function analyzeSources(input: SourceInput, options: AnalyzeOptions = {})
     notes,
   };
   return { report, warnings };
-}
-
-function hasSignal(x: Float64Array): boolean {
-  for (let i = 0; i < x.length; i++) if (x[i] !== 0) return true;
-  return false;
 }
 
 /**

@@ -3,55 +3,68 @@
  * rate reconciliation (deg and noisy are resampled to ref's rate, and a note says so).
  */
 import { earshotError } from '../errors.js';
-import { openWav, readWav, selectChannel, type WavReader } from '../io/wav.js';
+import { openWav, type WavReader } from '../io/wav.js';
 import { channelError } from '../io/wav-reader.js';
-import { resampleOct } from '../dsp/resample.js';
 import type { AnalyzeInput, SourceInput } from './analyze.js';
-import { resampledSource, wavChannelSource, type SignalSource } from './sources.js';
+import { resampledSource, wavChannelSource, type SignalSource } from '../io/sources.js';
 
 export interface LoadedInput extends AnalyzeInput {
   notes: string[];
   warnings: string[];
 }
 
+/**
+ * Whole-signal inputs (for `earshot push`, which sends the files whole): the streams of
+ * `openInputs` read to the end, then the silence checks.
+ */
 export function loadInputs(files: { refs: string[]; degs: string[]; noisy?: string }, channel: number): LoadedInput {
-  const notes: string[] = [];
-  const warnings: string[] = [];
-  const load = (path: string) => {
-    const audio = readWav(path);
-    // --channel picks from multichannel files; a mono file has only its one channel to give.
-    const samples = audio.channels.length === 1 ? audio.channels[0] : selectChannel(audio, channel, path);
-    return { path, sampleRate: audio.sampleRate, samples };
-  };
-  const refs = files.refs.map(load);
-  const degs = files.degs.map(load);
-  const noisy = files.noisy ? load(files.noisy) : undefined;
-  // Without a reference (reference-free analysis) deg sets the rate.
-  const sampleRate = (refs[0] ?? degs[0]).sampleRate;
-  for (const r of refs) {
-    if (r.sampleRate !== sampleRate) {
-      throw earshotError('ERR_SAMPLE_RATE', `${r.path}: sample rate ${r.sampleRate} Hz differs from ${refs[0].path} (${sampleRate} Hz); references must share one rate`);
-    }
-    if (isSilent(r.samples)) {
-      throw earshotError('ERR_WAV_INVALID', `${r.path}: reference is silent (all zeros); no reference-based metric is defined`);
-    }
+  const input = openInputs(files, channel);
+  try {
+    const readAll = (src: SignalSource) => {
+      const x = new Float64Array(src.length);
+      src.read(x, x.length);
+      return x;
+    };
+    const refs = input.refs.map(readAll);
+    const degs = input.degs.map(readAll);
+    const check = new SilenceCheck(input);
+    check.update([...refs, ...degs]);
+    return { sampleRate: input.sampleRate, refs, degs, noisy: input.noisy && readAll(input.noisy), notes: input.notes, warnings: check.finish() };
+  } finally {
+    input.close();
   }
-  const toRefRate = (x: { path: string; sampleRate: number; samples: Float64Array }) => {
-    if (x.sampleRate === sampleRate) return x.samples;
-    notes.push(`${x.path}: resampled from ${x.sampleRate} Hz to the reference rate ${sampleRate} Hz`);
-    return resampleOct(x.samples, sampleRate, x.sampleRate);
-  };
-  const degSamples = degs.map(toRefRate);
-  for (const [i, d] of degSamples.entries()) {
-    if (isSilent(d)) warnings.push(`${degs[i].path} is silent (all zeros): metrics that need a signal are null`);
-  }
-  const noisySamples = noisy ? toRefRate(noisy) : undefined;
-  return { sampleRate, refs: refs.map((r) => r.samples), degs: degSamples, noisy: noisySamples, notes, warnings };
 }
 
-function isSilent(x: Float64Array): boolean {
-  for (let i = 0; i < x.length; i++) if (x[i] !== 0) return false;
-  return true;
+/**
+ * Digital-silence checks over the refs then degs of an input, fed block by block: `finish` throws
+ * ERR_WAV_INVALID for a silent reference (no reference-based metric is defined) and returns a warning
+ * for each silent deg.
+ */
+export class SilenceCheck {
+  private readonly nonZero: boolean[];
+  constructor(private readonly input: Pick<SourceInput, 'refs' | 'degs' | 'names'>) {
+    this.nonZero = [...input.refs, ...input.degs].map(() => false);
+  }
+  /** The next block of each stream, refs then degs. */
+  update(views: Float64Array[]): void {
+    for (let k = 0; k < views.length; k++) {
+      if (this.nonZero[k]) continue;
+      const v = views[k];
+      for (let i = 0; i < v.length; i++) {
+        if (v[i] !== 0) {
+          this.nonZero[k] = true;
+          break;
+        }
+      }
+    }
+  }
+  finish(): string[] {
+    const { refs, names } = this.input;
+    refs.forEach((_, k) => {
+      if (!this.nonZero[k]) throw earshotError('ERR_WAV_INVALID', `${names?.refs[k] ?? `ref ${k}`}: reference is silent (all zeros); no reference-based metric is defined`);
+    });
+    return this.input.degs.flatMap((_, k) => (this.nonZero[refs.length + k] ? [] : [`${names?.degs[k] ?? `deg ${k}`} is silent (all zeros): metrics that need a signal are null`]));
+  }
 }
 
 /** The analysis inputs as streams over the files (constant memory; `close()` when done). */

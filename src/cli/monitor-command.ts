@@ -9,8 +9,9 @@ import { earshotError } from '../errors.js';
 import { metricRegistry, selectMetrics } from '../metrics/registry.js';
 import { createLiveEngineSession } from '../live/engine.js';
 import type { MetricSample, SummaryRecord, WindowName } from '../live/types.js';
-import { playSignals, type PlaybackSpeed } from '../stream/wav-source.js';
-import { loadInputs } from '../analysis/load-inputs.js';
+import { playSources, type PlaybackSpeed } from '../stream/wav-source.js';
+import { SilenceCheck, openInputs } from '../analysis/load-inputs.js';
+import { LockstepReader } from '../io/sources.js';
 import type { CliIo } from './main.js';
 
 export const MONITOR_USAGE = `Usage: earshot monitor REF DEG [--noisy NOISY] [--speed realtime|max] [--jsonl] [--report-rate HZ] [--channel N] [--metrics LIST]
@@ -51,8 +52,17 @@ export async function runMonitor(args: string[], io: CliIo, isTty = false): Prom
   if (!/^\d+$/.test(values.channel as string)) throw earshotError('ERR_USAGE', `--channel must be a non-negative integer, got "${values.channel}"`);
   // Resolve the list before reading any file, so a typo is a usage error at once.
   if (values.metrics !== undefined) selectMetrics(values.metrics);
-  const input = loadInputs({ refs: [positionals[0]], degs: [positionals[1]], noisy: values.noisy }, Number(values.channel));
-  for (const w of input.warnings) io.stderr(`earshot: warning: ${w}\n`);
+  // The files stream in blocks (constant memory, any length); the silence checks read them once first.
+  const input = openInputs({ refs: [positionals[0]], degs: [positionals[1]], noisy: values.noisy }, Number(values.channel));
+  try {
+    const silence = new SilenceCheck(input);
+    const reader = new LockstepReader([input.refs[0], input.degs[0]], [0, 0], Math.min(input.refs[0].length, input.degs[0].length), 1 << 16);
+    for (let b = reader.next(); b.n > 0; b = reader.next()) silence.update(b.views);
+    for (const w of silence.finish()) io.stderr(`earshot: warning: ${w}\n`);
+  } catch (e) {
+    input.close();
+    throw e;
+  }
   for (const n of input.notes) io.stderr(`earshot: note: ${n}\n`);
 
   const session = createLiveEngineSession({ id: 'monitor', sampleRate: input.sampleRate, withNoisy: !!input.noisy, reportRateHz: rate, metrics: values.metrics });
@@ -81,8 +91,7 @@ export async function runMonitor(args: string[], io: CliIo, isTty = false): Prom
   });
   session.summary$.subscribe((s) => (summary = s));
   const done = new Promise<void>((resolve, reject) => {
-    const length = Math.min(input.refs[0].length, input.degs[0].length, input.noisy?.length ?? Infinity);
-    playSignals({ sampleRate: input.sampleRate, ref: input.refs[0].subarray(0, length), deg: input.degs[0].subarray(0, length), noisy: input.noisy?.subarray(0, length) }, { speed }).subscribe({
+    playSources({ sampleRate: input.sampleRate, ref: input.refs[0], deg: input.degs[0], noisy: input.noisy }, { speed }).subscribe({
       next: (b) => session.push(b),
       error: reject,
       complete: () => {
@@ -91,7 +100,11 @@ export async function runMonitor(args: string[], io: CliIo, isTty = false): Prom
       },
     });
   });
-  await done;
+  try {
+    await done;
+  } finally {
+    input.close();
+  }
   if (values.jsonl) io.stdout(`${JSON.stringify(summary)}\n`);
   else {
     if (isTty) draw(true);

@@ -3,6 +3,7 @@
  * block duration of wall-clock time, drift-corrected) or as fast as possible.
  */
 import { Observable } from 'rxjs';
+import { arraySource, type SignalSource } from '../io/sources.js';
 import type { StreamBlock } from './types.js';
 
 export type PlaybackSpeed = 'realtime' | 'max';
@@ -22,13 +23,36 @@ export interface PlaybackOptions {
 
 export function playSignals(signals: SignalSet, options: PlaybackOptions = {}): Observable<StreamBlock> {
   const { sampleRate, ref, deg, noisy } = signals;
+  return playSources({ sampleRate, ref: arraySource(ref), deg: arraySource(deg), noisy: noisy && arraySource(noisy) }, options);
+}
+
+/** Streams (e.g. WAV file channels) as sources of blocks. */
+export interface SourceSet {
+  sampleRate: number;
+  ref: SignalSource;
+  deg: SignalSource;
+  noisy?: SignalSource;
+}
+
+/**
+ * Plays streams read block by block (constant memory, whatever the files' length), over their
+ * common length. Each block is a fresh array: a subscriber may keep it.
+ */
+export function playSources(signals: SourceSet, options: PlaybackOptions = {}): Observable<StreamBlock> {
+  const { sampleRate, ref, deg, noisy } = signals;
   const length = Math.min(ref.length, deg.length, noisy?.length ?? Infinity);
   const block = options.blockSize ?? Math.round(sampleRate / 100);
+  const take = (s: SignalSource, n: number) => {
+    const out = new Float64Array(n);
+    s.read(out, n);
+    return out;
+  };
   const blockAt = (t0: number): StreamBlock => {
-    const end = Math.min(length, t0 + block);
-    return { t0, sampleRate, ref: ref.subarray(t0, end), deg: deg.subarray(t0, end), noisy: noisy?.subarray(t0, end) };
+    const n = Math.min(length, t0 + block) - t0;
+    return { t0, sampleRate, ref: take(ref, n), deg: take(deg, n), noisy: noisy && take(noisy, n) };
   };
   return new Observable<StreamBlock>((subscriber) => {
+    for (const s of [ref, deg, noisy]) s?.rewind();
     if (options.speed !== 'realtime') {
       // Yield to the event loop every ~second of audio so output can flush and signals are heard.
       let t0 = 0;

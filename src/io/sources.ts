@@ -7,7 +7,7 @@
 import { octaveResamplerDesign, resampledLength } from '../dsp/resample-design.js';
 import { createResamplerPair, type PairResampler } from '../dsp/resample.js';
 import { earshotError } from '../errors.js';
-import type { WavReader } from '../io/wav.js';
+import type { WavReader } from './wav.js';
 
 export interface SignalSource {
   /** Samples the source yields in all. */
