@@ -143,6 +143,12 @@ function combinePieces(pieces: { samples: number; value: number | null; reason?:
  */
 export const STOI_MAX_REPLAY = 120 * STOI_RATE_HZ;
 
+/**
+ * PMSQE frames (62.5 per second) held to score in one pass: 2 minutes (6 MB at 16 kHz); longer
+ * signals are read twice more instead (constant memory).
+ */
+export const PMSQE_MAX_REPLAY_FRAMES = 120 * 62.5;
+
 /** Composite measures are defined where pysepm defines them (its PESQ accepts only 8 and 16 kHz). */
 const COMPOSITE_RATES = [8000, 16000];
 
@@ -230,9 +236,15 @@ const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
   },
   pmsqe: (fe) => {
     const rate = perceptualRate(fe.sampleRate);
-    const pmsqe = new PmsqeAccumulator({ sampleRate: rate });
+    const pmsqe = new PmsqeAccumulator({ sampleRate: rate, maxReplayFrames: PMSQE_MAX_REPLAY_FRAMES });
     fe.onPerceptualRate(pmsqe);
     return {
+      nextPass: (next) => {
+        if (!pmsqe.needsAnotherPass) return false;
+        pmsqe.beginNextPass();
+        next.onPerceptualRate(pmsqe);
+        return true;
+      },
       results: () => {
         const v = pmsqe.compute();
         const stats = pmsqe.frameStats();

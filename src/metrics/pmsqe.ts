@@ -89,6 +89,12 @@ export interface PmsqeOptions {
   spectrum?: 'power' | 'magnitude';
   /** Keep only the latest K frames (bounded memory); compute() is PMSQE of those frames. */
   windowFrames?: number;
+  /**
+   * Most frames held for replay when scoring the whole signal (default: all). Past it the
+   * accumulator scores in three passes over the same input in constant memory (SLL means, then the
+   * frequency equaliser, then the frame values): `needsAnotherPass`, `beginNextPass`. Same value.
+   */
+  maxReplayFrames?: number;
 }
 
 /** Count, mean and sample variance (n − 1; null below 2 frames) of the per-frame values. */
@@ -231,6 +237,58 @@ export function pmsqeFrameValue(
 }
 
 /**
+ * Step 4's sums for one frame: where the SLL-normalised ref frame is speech-active (audible power over
+ * 100·T_b at least 1e7), add its bands at or over 100·T_b (and deg's same bands) into eqRef / eqDeg.
+ */
+export function pmsqeEqualiserFrame(
+  t: PmsqeTables,
+  ref: Float64Array,
+  off: number,
+  refScale: number,
+  deg: Float64Array,
+  degScale: number,
+  eqRef: Float64Array,
+  eqDeg: Float64Array,
+): void {
+  const nb = t.bands;
+  const thr = t.absThresh;
+  let aud = 0;
+  for (let b = 0; b < nb; b++) {
+    const r = refScale * ref[off + b];
+    // The reference multiplies float32 thresholds by 100 in float32: fround reproduces that.
+    if (r > Math.fround(thr[b] * EQ_THRESHOLD_FACTOR)) aud += r;
+  }
+  if (!(aud >= EQ_ACTIVE_POWER)) return;
+  for (let b = 0; b < nb; b++) {
+    const r = refScale * ref[off + b];
+    if (r >= Math.fround(thr[b] * EQ_THRESHOLD_FACTOR)) {
+      eqRef[b] += r;
+      eqDeg[b] += degScale * deg[off + b];
+    }
+  }
+}
+
+/** The equaliser gains from step 4's sums. */
+function equaliserGains(eqRef: Float64Array, eqDeg: Float64Array, eq: Float64Array): void {
+  for (let b = 0; b < eq.length; b++) eq[b] = Math.max(Math.min((eqRef[b] + EQ_OFFSET) / (eqDeg[b] + EQ_OFFSET), EQ_MAX), EQ_MIN);
+}
+
+/** Welford's running mean and variance of the per-frame values, with their plain sum. */
+class FrameMoments {
+  sum = 0;
+  mean = 0;
+  m2 = 0;
+  k = 0;
+  add(v: number): void {
+    this.sum += v;
+    this.k++;
+    const delta = v - this.mean;
+    this.mean += delta / this.k;
+    this.m2 += delta * (v - this.mean);
+  }
+}
+
+/**
  * Streaming PMSQE of deg against ref (asteroid `SingleSrcPMSQE(sample_rate)(est=deg, ref)` on power
  * spectra). Any sample rate other than 8/16 kHz is accepted but yields null until a resampler is put
  * in front.
@@ -259,6 +317,15 @@ export class PmsqeAccumulator implements MetricAccumulator<SignalBlock, MetricVa
   private cachedAt = -1;
   private cachedValue: MetricValue = nullValue('no frames');
   private cachedStats: PmsqeFrameStats | null = null;
+  // Multi-pass mode (past maxReplayFrames): 0 replay, 1 SLL sums, 2 equaliser sums, 3 frame values.
+  private readonly maxReplay: number;
+  private pass = 0;
+  private passFrames = 0;
+  private sumRef = 0;
+  private sumDeg = 0;
+  private refScale = 0;
+  private degScale = 0;
+  private readonly moments = new FrameMoments();
 
   constructor(options: PmsqeOptions) {
     const { sampleRate, spectrum = 'power', windowFrames } = options;
@@ -267,6 +334,7 @@ export class PmsqeAccumulator implements MetricAccumulator<SignalBlock, MetricVa
     }
     this.sampleRate = sampleRate;
     this.windowFrames = windowFrames;
+    this.maxReplay = windowFrames === undefined ? (options.maxReplayFrames ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
     this.tables = pmsqeTables(sampleRate);
     this.fe = this.tables ? pmsqeFrontEnd(this.tables, spectrum) : null;
     const n = this.tables?.fftSize ?? 0;
@@ -274,7 +342,7 @@ export class PmsqeAccumulator implements MetricAccumulator<SignalBlock, MetricVa
     this.bufRef = new Float64Array(n);
     this.bufDeg = new Float64Array(n);
     this.spectrum = new Float64Array(n / 2 + 1);
-    this.capacity = windowFrames ?? 256;
+    this.capacity = windowFrames ?? Math.min(256, Math.max(1, this.maxReplay));
     this.barkRef = new Float64Array(this.capacity * nb);
     this.barkDeg = new Float64Array(this.capacity * nb);
     this.sllRef = new Float64Array(this.capacity);
@@ -317,12 +385,72 @@ export class PmsqeAccumulator implements MetricAccumulator<SignalBlock, MetricVa
   private processFrame(): void {
     const t = this.tables!;
     const fe = this.fe!;
+    if (this.pass === 0 && this.totalFrames === this.maxReplay) this.startPasses();
+    if (this.pass > 0) return this.passFrame(t, fe);
     if (this.windowFrames === undefined && this.totalFrames === this.capacity) this.grow();
     const slot = this.totalFrames % this.capacity;
     const off = slot * t.bands;
     this.sllRef[slot] = pmsqeFrameBark(fe, this.bufRef, this.spectrum, this.barkRef, off);
     this.sllDeg[slot] = pmsqeFrameBark(fe, this.bufDeg, this.spectrum, this.barkDeg, off);
     this.totalFrames++;
+  }
+
+  /** The replay store is full: its SLL sums (in frame order) start pass 1, and it is dropped. */
+  private startPasses(): void {
+    for (let i = 0; i < this.totalFrames; i++) {
+      this.sumRef += this.sllRef[i];
+      this.sumDeg += this.sllDeg[i];
+    }
+    const nb = this.tables!.bands;
+    this.capacity = 1;
+    this.barkRef = new Float64Array(nb);
+    this.barkDeg = new Float64Array(nb);
+    this.sllRef = new Float64Array(1);
+    this.sllDeg = new Float64Array(1);
+    this.pass = 1;
+    this.passFrames = this.totalFrames;
+  }
+
+  /** One frame of pass 1, 2 or 3 (its Bark spectra computed again into the one-frame store). */
+  private passFrame(t: PmsqeTables, fe: PmsqeFrontEnd): void {
+    const sllRef = pmsqeFrameBark(fe, this.bufRef, this.spectrum, this.barkRef, 0);
+    const sllDeg = pmsqeFrameBark(fe, this.bufDeg, this.spectrum, this.barkDeg, 0);
+    this.passFrames++;
+    if (this.pass === 1) {
+      this.sumRef += sllRef;
+      this.sumDeg += sllDeg;
+      this.totalFrames++;
+    } else if (this.passFrames > this.totalFrames) {
+      throw earshotError('ERR_INVALID_ARGUMENT', `PMSQE pass ${this.pass}: more input than the first pass (${this.totalFrames} frames)`);
+    } else if (this.pass === 2) {
+      pmsqeEqualiserFrame(t, this.barkRef, 0, this.refScale, this.barkDeg, this.degScale, this.eqRef, this.eqDeg);
+    } else {
+      this.moments.add(pmsqeFrameValue(t, this.barkRef, 0, this.refScale, this.barkDeg, 0, this.degScale, this.eq));
+    }
+  }
+
+  /** Multi-pass mode: the input must be fed again after `beginNextPass()` (passes 1 and 2 done). */
+  get needsAnotherPass(): boolean {
+    return this.pass === 1 || this.pass === 2;
+  }
+
+  /** Start the next pass over the same input. */
+  beginNextPass(): void {
+    if (!this.needsAnotherPass) throw earshotError('ERR_INVALID_ARGUMENT', 'PMSQE: no further pass is needed');
+    const t = this.tables!;
+    if (this.pass === 2 && this.passFrames !== this.totalFrames) {
+      throw earshotError('ERR_INVALID_ARGUMENT', `PMSQE pass 2: ${this.passFrames} frames, the first pass had ${this.totalFrames}`);
+    }
+    if (this.pass === 1) {
+      this.refScale = (SLL_TARGET_POWER * t.bins * this.totalFrames) / this.sumRef;
+      this.degScale = (SLL_TARGET_POWER * t.bins * this.totalFrames) / this.sumDeg;
+      this.eqRef.fill(0);
+      this.eqDeg.fill(0);
+    } else equaliserGains(this.eqRef, this.eqDeg, this.eq);
+    this.pass++;
+    this.passFrames = 0;
+    this.fill = 0;
+    this.cachedAt = -1;
   }
 
   private grow(): void {
@@ -355,9 +483,28 @@ export class PmsqeAccumulator implements MetricAccumulator<SignalBlock, MetricVa
     this.fill = 0;
     this.totalFrames = 0;
     this.cachedAt = -1;
+    if (this.pass > 0) {
+      const nb = this.tables!.bands;
+      this.capacity = Math.min(256, Math.max(1, this.maxReplay));
+      this.barkRef = new Float64Array(this.capacity * nb);
+      this.barkDeg = new Float64Array(this.capacity * nb);
+      this.sllRef = new Float64Array(this.capacity);
+      this.sllDeg = new Float64Array(this.capacity);
+    }
+    this.pass = this.passFrames = 0;
+    this.sumRef = this.sumDeg = 0;
+    this.moments.sum = this.moments.mean = this.moments.m2 = this.moments.k = 0;
   }
 
   private refresh(): void {
+    if (this.pass > 0) {
+      if (this.pass < 3) throw earshotError('ERR_INVALID_ARGUMENT', `PMSQE: the input exceeded the replay store; feed it again after beginNextPass() (pass ${this.pass} of 3 done)`);
+      if (this.passFrames !== this.totalFrames) {
+        throw earshotError('ERR_INVALID_ARGUMENT', `PMSQE pass 3: ${this.passFrames} frames, the first pass had ${this.totalFrames}`);
+      }
+      this.cachedStats = null;
+      return this.finish(this.moments, this.totalFrames);
+    }
     if (this.cachedAt === this.totalFrames) return;
     this.cachedAt = this.totalFrames;
     this.cachedStats = null;
@@ -389,45 +536,23 @@ export class PmsqeAccumulator implements MetricAccumulator<SignalBlock, MetricVa
     const degScale = (SLL_TARGET_POWER * t.bins * count) / sumDeg;
 
     // Step 4: per-band equaliser from the speech-active frames.
-    const thr = t.absThresh;
     const eqRef = this.eqRef.fill(0);
     const eqDeg = this.eqDeg.fill(0);
-    for (let i = first; i < this.totalFrames; i++) {
-      const off = (i % cap) * nb;
-      let aud = 0;
-      for (let b = 0; b < nb; b++) {
-        const r = refScale * this.barkRef[off + b];
-        // The reference multiplies float32 thresholds by 100 in float32: fround reproduces that.
-        if (r > Math.fround(thr[b] * EQ_THRESHOLD_FACTOR)) aud += r;
-      }
-      if (!(aud >= EQ_ACTIVE_POWER)) continue;
-      for (let b = 0; b < nb; b++) {
-        const r = refScale * this.barkRef[off + b];
-        if (r >= Math.fround(thr[b] * EQ_THRESHOLD_FACTOR)) {
-          eqRef[b] += r;
-          eqDeg[b] += degScale * this.barkDeg[off + b];
-        }
-      }
-    }
+    for (let i = first; i < this.totalFrames; i++) pmsqeEqualiserFrame(t, this.barkRef, (i % cap) * nb, refScale, this.barkDeg, degScale, eqRef, eqDeg);
     const eq = this.eq;
-    for (let b = 0; b < nb; b++) {
-      eq[b] = Math.max(Math.min((eqRef[b] + EQ_OFFSET) / (eqDeg[b] + EQ_OFFSET), EQ_MAX), EQ_MIN);
-    }
+    equaliserGains(eqRef, eqDeg, eq);
 
     // Steps 5–7 per frame, then the mean (and Welford's running variance for the standard error).
-    let sum = 0;
-    let mean = 0;
-    let m2 = 0;
-    let k = 0;
+    const m = new FrameMoments();
     for (let i = first; i < this.totalFrames; i++) {
       const off = (i % cap) * nb;
-      const v = pmsqeFrameValue(t, this.barkRef, off, refScale, this.barkDeg, off, degScale, eq);
-      sum += v;
-      k++;
-      const delta = v - mean;
-      mean += delta / k;
-      m2 += delta * (v - mean);
+      m.add(pmsqeFrameValue(t, this.barkRef, off, refScale, this.barkDeg, off, degScale, eq));
     }
+    this.finish(m, count);
+  }
+
+  private finish(m: FrameMoments, count: number): void {
+    const { sum, m2 } = m;
     const result = sum / count;
     if (!Number.isFinite(result)) {
       this.cachedValue = nullValue('non-finite input samples');

@@ -209,3 +209,43 @@ describe('PMSQE accumulator', () => {
     }
   });
 });
+
+describe('PMSQE in three passes (constant memory)', () => {
+  function speech(n: number, seed: number): Float64Array {
+    let s = seed;
+    return Float64Array.from({ length: n }, (_, i) => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return (0.3 + 0.3 * Math.sin(i / 900)) * Math.sin(i * 0.07 + Math.sin(i / 50)) + 0.02 * (s / 2 ** 32 - 0.5);
+    });
+  }
+  for (const fs of [8000, 16000]) {
+    it(`equals the replay value bit for bit at ${fs} Hz, for any block sizes and replay limit`, () => {
+      const ref = speech(fs * 3, 1);
+      const deg = ref.map((v, i) => 0.8 * v + 0.05 * Math.sin(i * 1.3));
+      const replay = new PmsqeAccumulator({ sampleRate: fs });
+      replay.update({ ref, deg });
+      const want = { v: replay.compute(), st: replay.frameStats() };
+      expect(want.v.value).not.toBeNull();
+      for (const [limit, size] of [[1, 1000], [37, 1], [100, 4099]] as const) {
+        const acc = new PmsqeAccumulator({ sampleRate: fs, maxReplayFrames: limit });
+        for (let pass = 0; pass < 3; pass++) {
+          if (pass > 0) acc.beginNextPass();
+          for (let a = 0; a < ref.length; a += size) acc.update({ ref: ref.subarray(a, a + size), deg: deg.subarray(a, a + size) });
+          expect(acc.needsAnotherPass).toBe(pass < 2);
+        }
+        expect(acc.compute()).toEqual(want.v);
+        expect(acc.frameStats()).toEqual(want.st);
+      }
+    });
+  }
+
+  it('refuses to answer between passes and a pass of another length', () => {
+    const ref = speech(16000, 2);
+    const acc = new PmsqeAccumulator({ sampleRate: 16000, maxReplayFrames: 10 });
+    acc.update({ ref, deg: ref });
+    expect(() => acc.compute()).toThrow(/beginNextPass/);
+    acc.beginNextPass();
+    acc.update({ ref: ref.subarray(0, 4000), deg: ref.subarray(0, 4000) });
+    expect(() => acc.beginNextPass()).toThrow(/pass 2/);
+  });
+});
