@@ -206,7 +206,8 @@ export class LevinsonPlan {
       // Makhoul eq. (38a): k_i = (r[i+1] − Σ_{j<i} α_j r[i−j]) / E_{i−1}, summed in increasing j.
       let acc = 0;
       for (let j = 0; j < i; j++) acc += alpha[j] * r[i - j];
-      const k = e === 0 ? Infinity : (r[i + 1] - acc) / e;
+      // (Number.POSITIVE_INFINITY, not the global Infinity: V8 then keeps k an unboxed double.)
+      const k = e === 0 ? Number.POSITIVE_INFINITY : (r[i + 1] - acc) / e;
       // eq. (38c): α_j ← α_j − k·α_{i−1−j} for j < i, in place: j and i−1−j swap their old values.
       let j = 0;
       let h = i - 1;

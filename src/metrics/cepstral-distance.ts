@@ -97,7 +97,8 @@ export class CepstralDistanceAccumulator
     }
     const dist = CD_SCALE * Math.sqrt(ss);
     // Python's min((10, d)) keeps 10 unless d < 10: NaN and ±∞ distances become 10.
-    this.values.push(dist < CD_FRAME_MAX ? dist : CD_FRAME_MAX);
+    const max = +CD_FRAME_MAX; // number-typed, so that V8 does not box the double below
+    this.values.push(dist < max ? dist : max);
   }
 
   /** The value over a stream of `samples` samples (default: what `update` saw; required with `framer: false`). */

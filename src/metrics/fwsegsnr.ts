@@ -109,6 +109,11 @@ export function fwSegSnrFrame(f: CriticalBandFilters, powerRef: Float64Array, po
     totalDeg += y;
   }
   applyCriticalBandsPair(f, magRef, magDeg, bandRef, bandDeg);
+  // Module constants that a double may be set to, as number-typed locals (else V8 boxes the double).
+  const eps = +SEPM_EPS;
+  const gamma = +FWSEGSNR_GAMMA;
+  const min = +FWSEGSNR_MIN_DB;
+  const max = +FWSEGSNR_MAX_DB;
   let num = 0;
   let den = 0;
   for (let b = 0; b < NUM_CRITICAL_BANDS; b++) {
@@ -117,16 +122,16 @@ export function fwSegSnrFrame(f: CriticalBandFilters, powerRef: Float64Array, po
     const x = bandRef[b] / totalRef;
     const d = x - bandDeg[b] / totalDeg;
     let err = d * d;
-    if (err < SEPM_EPS) err = SEPM_EPS;
+    if (err < eps) err = eps;
     // x^γ as exp(γ·ln x): half the cost of Math.pow here, equal to it within 4e-16 relative.
-    const w = Math.exp(FWSEGSNR_GAMMA * Math.log(x));
+    const w = Math.exp(gamma * Math.log(x));
     num += w * (10 * Math.log10((x * x) / err));
     den += w;
   }
   let v = num / den;
   // Comparisons leave NaN as it is (as numpy's masked assignment does); result() reports it.
-  if (v < FWSEGSNR_MIN_DB) v = FWSEGSNR_MIN_DB;
-  if (v > FWSEGSNR_MAX_DB) v = FWSEGSNR_MAX_DB;
+  if (v < min) v = min;
+  if (v > max) v = max;
   return v;
 }
 

@@ -117,8 +117,9 @@ export class LlrAccumulator implements MetricAccumulator<SignalBlock, LlrValue>,
     const num = toeplitzQuadraticForm(rRef, this.aDeg, p);
     const den = toeplitzQuadraticForm(rRef, this.aRef, p);
     let ratio = num / den;
-    if (Number.isNaN(ratio)) ratio = Infinity;
-    if (ratio <= 0) ratio = LLR_NONPOSITIVE_RATIO;
+    // (Number-typed values only, so that V8 keeps ratio an unboxed double.)
+    if (Number.isNaN(ratio)) ratio = Number.POSITIVE_INFINITY;
+    if (ratio <= 0) ratio = +LLR_NONPOSITIVE_RATIO;
     this.values.push(Math.log(ratio));
   }
 

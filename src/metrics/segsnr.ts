@@ -53,7 +53,10 @@ export class SegSnrAccumulator implements MetricAccumulator, SepmFrameSink {
   private readonly window: Float64Array;
   private readonly input: SepmFrameInput;
   private readonly stats = new RunningStats();
-  private pending: number | null = null; // newest frame value, dropped if it turns out to be last
+  // The newest frame's value, dropped if it turns out to be last (a flag beside a plain double field,
+  // so that V8 does not box the value at every frame).
+  private pending = 0;
+  private hasPending = false;
 
   /**
    * `onFrame` sees each frame's value as it is counted (the live engine's windows use it), i.e. when
@@ -78,11 +81,12 @@ export class SegSnrAccumulator implements MetricAccumulator, SepmFrameSink {
   /** One frame (from the own or a shared framer): samples [offset, offset + L) of ref and deg. */
   frame(ref: Float64Array, deg: Float64Array, offset: number): void {
     this.input.frames++;
-    if (this.pending !== null) {
+    if (this.hasPending) {
       this.stats.add(this.pending);
       this.onFrame?.(this.pending);
     }
     this.pending = segmentSnrDb(ref, deg, this.window, offset);
+    this.hasPending = true;
   }
 
   /** Frames counted so far (pysepm's M). */
@@ -105,6 +109,6 @@ export class SegSnrAccumulator implements MetricAccumulator, SepmFrameSink {
   reset(): void {
     this.input.reset();
     this.stats.reset();
-    this.pending = null;
+    this.hasPending = false;
   }
 }

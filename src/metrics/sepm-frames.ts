@@ -193,10 +193,10 @@ export class SepmFramer {
     // Frames that start in the carry and end in this block.
     while (p < carry && p + L <= total) {
       const k = carry - p;
-      this.joinRef.set(this.carryRef.subarray(p, carry), 0);
-      this.joinDeg.set(this.carryDeg.subarray(p, carry), 0);
-      this.joinRef.set(ref.subarray(0, L - k), k);
-      this.joinDeg.set(deg.subarray(0, L - k), k);
+      copy(this.carryRef, p, k, this.joinRef, 0);
+      copy(this.carryDeg, p, k, this.joinDeg, 0);
+      copy(ref, 0, L - k, this.joinRef, k);
+      copy(deg, 0, L - k, this.joinDeg, k);
       sink.frame(this.joinRef, this.joinDeg, 0);
       this.frames++;
       p += S;
@@ -205,8 +205,8 @@ export class SepmFramer {
       // Not enough for the next frame yet: keep carry[p..) and the whole block (total − p < L).
       this.carryRef.copyWithin(0, p, carry);
       this.carryDeg.copyWithin(0, p, carry);
-      this.carryRef.set(ref, carry - p);
-      this.carryDeg.set(deg, carry - p);
+      copy(ref, 0, n, this.carryRef, carry - p);
+      copy(deg, 0, n, this.carryDeg, carry - p);
       this.carryLen = total - p;
       return;
     }
@@ -218,8 +218,8 @@ export class SepmFramer {
       q += S;
     }
     // q ≤ n here (S ≤ L), and n − q < L.
-    this.carryRef.set(ref.subarray(q), 0);
-    this.carryDeg.set(deg.subarray(q), 0);
+    copy(ref, q, n - q, this.carryRef, 0);
+    copy(deg, q, n - q, this.carryDeg, 0);
     this.carryLen = n - q;
   }
 
@@ -228,6 +228,11 @@ export class SepmFramer {
     this.frames = 0;
     this.carryLen = 0;
   }
+}
+
+/** dst[at .. at + count) = src[from .. from + count), without the view objects `set(subarray())` makes. */
+function copy(src: Float64Array, from: number, count: number, dst: Float64Array, at: number): void {
+  for (let i = 0; i < count; i++) dst[at + i] = src[from + i];
 }
 
 /**
@@ -330,12 +335,16 @@ export class FrameValues {
   length = 0;
 
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
+    if (this.length === this.data.length) this.grow();
     this.data[this.length++] = v;
+  }
+
+  // Apart from push, so that push stays small enough for V8 to inline (a double passed to a call that
+  // is not inlined is boxed).
+  private grow(): void {
+    const grown = new Float64Array(this.data.length * 2);
+    grown.set(this.data);
+    this.data = grown;
   }
 
   get(i: number): number {
@@ -394,7 +403,8 @@ export class SepmPowerSpectrum {
   power(x: Float64Array, offset: number, out: Float64Array): void {
     const w = this.window;
     const input = this.input;
-    for (let n = 0, L = this.frameLength; n < L; n++) input[n] = w[n] * (x[offset + n] + SEPM_EPS);
+    const eps = +SEPM_EPS;
+    for (let n = 0, L = this.frameLength; n < L; n++) input[n] = w[n] * (x[offset + n] + eps);
     this.plan.forward(input, this.spectrum);
     const sp = this.spectrum;
     for (let j = 0, m = this.numBins; j < m; j++) {

@@ -106,14 +106,16 @@ export function wssFrame(f: CriticalBandFilters, powerRef: Float64Array, powerDe
   const dbRef = s.dbRef;
   const dbDeg = s.dbDeg;
   applyCriticalBandsPair(f, powerRef, powerDeg, dbRef, dbDeg);
-  // Band energies in dB, floored.
-  let maxRef = -Infinity;
-  let maxDeg = -Infinity;
+  // Band energies in dB, floored. (Module constants that a double may be set to are copied into
+  // number-typed locals first: otherwise V8 boxes that double on every iteration.)
+  const floor = +WSS_FLOOR_DB;
+  let maxRef = Number.NEGATIVE_INFINITY;
+  let maxDeg = Number.NEGATIVE_INFINITY;
   for (let b = 0; b < NUM_CRITICAL_BANDS; b++) {
     let er = 10 * Math.log10(dbRef[b]);
     let ed = 10 * Math.log10(dbDeg[b]);
-    if (er < WSS_FLOOR_DB) er = WSS_FLOOR_DB;
-    if (ed < WSS_FLOOR_DB) ed = WSS_FLOOR_DB;
+    if (er < floor) er = floor;
+    if (ed < floor) ed = floor;
     dbRef[b] = er;
     dbDeg[b] = ed;
     if (er > maxRef) maxRef = er;
@@ -164,10 +166,12 @@ function klattWeights(
     if (!(slope[b] <= 0)) stop = b;
     downStop[b] = stop;
   }
+  const kMax = +WSS_KMAX_DB;
+  const kLocMax = +WSS_KLOCMAX_DB;
   for (let b = 0; b < NUM_SLOPES; b++) {
     const peak = slope[b] > 0 ? db[upStop[b] - 1] : db[downStop[b] + 1];
     const e = db[b];
-    weight[b] = (WSS_KMAX_DB / (WSS_KMAX_DB + max - e)) * (WSS_KLOCMAX_DB / (WSS_KLOCMAX_DB + peak - e));
+    weight[b] = (kMax / (kMax + max - e)) * (kLocMax / (kLocMax + peak - e));
   }
 }
 
