@@ -1,16 +1,23 @@
 /**
  * Real FFT behind a small plan interface, so a faster backend (e.g. a SIMD WebAssembly FFT) can plug in
- * without touching any metric. The default backend is fft.js, which runs everywhere, worklets included.
+ * without touching any metric. The default backend is our float64 radix-4 plan (`Radix4FftPlan`,
+ * ./fft-radix4.ts), which runs everywhere, worklets included; fft.js stays available as `FftJsPlan`
+ * (`setRealFftFactory((n) => new FftJsPlan(n))`).
  *
  * Layout of a spectrum buffer: interleaved complex bins 0..N/2, i.e. `out[2k] = Re X[k]`,
  * `out[2k+1] = Im X[k]`, length N + 2. X[k] = sum_n x[n] exp(-2πi kn/N) (no scaling).
  */
 import FFT from 'fft.js';
-import { earshotError } from '../errors.js';
+import { assertFftSize, Radix4FftPlan } from './fft-radix4.js';
+
+export { Radix4FftPlan } from './fft-radix4.js';
 
 export interface RealFftPlan {
   readonly size: number;
-  /** Forward transform of `input` (length N) into `out` (length ≥ N + 2). Allocates nothing. */
+  /**
+   * Forward transform of `input` (length N) into `out` (length ≥ N + 2), which must not overlap
+   * `input` (the default plan writes `out` while still reading `input`). Allocates nothing.
+   */
   forward(input: Float64Array, out: Float64Array): void;
   /**
    * Inverse of `forward`: from bins 0..N/2 in `spectrum` (length ≥ N + 2) to `out` (length N),
@@ -21,13 +28,7 @@ export interface RealFftPlan {
 
 export type RealFftFactory = (size: number) => RealFftPlan;
 
-function assertPowerOfTwo(size: number): void {
-  if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) {
-    throw earshotError('ERR_INVALID_ARGUMENT', `FFT size must be a power of two ≥ 4, got ${size}`);
-  }
-}
-
-/** fft.js backend. One instance and its working buffers per plan. */
+/** fft.js backend (the default before `Radix4FftPlan`). One instance and its working buffers per plan. */
 export class FftJsPlan implements RealFftPlan {
   readonly size: number;
   private readonly fft: FFT;
@@ -35,7 +36,7 @@ export class FftJsPlan implements RealFftPlan {
   private readonly complexIn: Float64Array; // complex, length 2N
 
   constructor(size: number) {
-    assertPowerOfTwo(size);
+    assertFftSize(size);
     this.size = size;
     this.fft = new FFT(size);
     this.work = new Float64Array(2 * size);
@@ -70,7 +71,7 @@ export class FftJsPlan implements RealFftPlan {
   }
 }
 
-let factory: RealFftFactory = (size) => new FftJsPlan(size);
+let factory: RealFftFactory = (size) => new Radix4FftPlan(size);
 const cache = new Map<number, RealFftPlan>();
 
 /**
