@@ -176,35 +176,46 @@ export class DelaySearch {
   /** The next samples of both streams (equal lengths); samples past `length` are ignored. */
   push(ref: Float64Array, deg: Float64Array): void {
     const n = this.frameSize;
+    const hop = this.hop;
     const end = Math.min(ref.length, this.length - this.pos);
-    for (let i = 0; i < end; i++) {
+    let i = 0;
+    while (i < end) {
+      // Copy up to the next hop boundary in one go; the ring holds the last frame (two hops).
       const j = this.pos % n;
-      this.ringRef[j] = ref[i];
-      this.ringDeg[j] = deg[i];
-      this.pos++;
-      // A frame [start, start + n) is complete: starts are multiples of the hop.
-      if (this.pos >= n && (this.pos - n) % this.hop === 0) this.consider(this.pos - n);
+      const take = Math.min(end - i, hop - (j % hop));
+      this.ringRef.set(ref.subarray(i, i + take), j);
+      this.ringDeg.set(deg.subarray(i, i + take), j);
+      let e = this.hopEnergy;
+      for (let k = i; k < i + take; k++) e += ref[k] * ref[k];
+      this.hopEnergy = e;
+      i += take;
+      this.pos += take;
+      if (this.pos % hop === 0) {
+        // A hop ended: a frame [pos − n, pos) is complete once two hops are in.
+        const prev = this.lastHopEnergy;
+        this.lastHopEnergy = e;
+        this.hopEnergy = 0;
+        if (this.pos >= n) this.consider(this.pos - n, prev + e);
+      }
     }
   }
 
-  private consider(start: number): void {
+  private hopEnergy = 0;
+  private lastHopEnergy = 0;
+
+  private consider(start: number, e: number): void {
     const n = this.frameSize;
-    const r = this.ringRef;
-    const first = start % n; // the frame's first sample in the ring
-    let e = 0;
-    for (let k = 0; k < n; k++) {
-      const v = r[(first + k) % n];
-      e += v * v;
-    }
     const kept = this.kept;
     if (kept.length === this.maxFrames && !(e > kept[kept.length - 1].energy)) return;
     const slot = kept.length === this.maxFrames ? kept.pop()! : { energy: 0, start: 0, ref: new Float64Array(n), deg: new Float64Array(n) };
     slot.energy = e;
     slot.start = start;
-    for (let k = 0; k < n; k++) {
-      slot.ref[k] = r[(first + k) % n];
-      slot.deg[k] = this.ringDeg[(first + k) % n];
-    }
+    // The frame's first half sits at ring[start mod n ..], its second half in the other half.
+    const first = start % n;
+    slot.ref.set(this.ringRef.subarray(first), 0);
+    slot.ref.set(this.ringRef.subarray(0, first), n - first);
+    slot.deg.set(this.ringDeg.subarray(first), 0);
+    slot.deg.set(this.ringDeg.subarray(0, first), n - first);
     let at = kept.length;
     while (at > 0 && kept[at - 1].energy < e) at--;
     kept.splice(at, 0, slot);
