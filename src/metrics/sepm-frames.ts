@@ -1,7 +1,7 @@
 /**
- * Framing shared by the pysepm-style measures (fwSegSNR, LLR, WSS, cepstral distance): 30 ms frames
- * every 7.5 ms, how many frames pysepm keeps, the 95 % trimmed mean, and a streaming framer that hands
- * out every complete frame whatever the block sizes.
+ * Framing shared by the pysepm-style measures (segmental SNR, fwSegSNR, LLR, WSS, cepstral distance):
+ * 30 ms frames every 7.5 ms, how many frames pysepm keeps, the 95 % trimmed mean, and a streaming
+ * framer that hands out every complete frame whatever the block sizes.
  *
  * Reference behaviour (schmiph2/pysepm qualityMeasures.py, util.extract_overlapped_windows):
  * - frame length L = round(0.03·fs) (Python's round: half to even), hop S = floor((1 − 0.75)·0.03·fs);
@@ -15,20 +15,25 @@
  * the newest complete frames (at most two) and decide at `compute()` which of them count.
  *
  * Shared frames: every pysepm accumulator (segmental SNR, LLR, cepstral distance, fwSegSNR, WSS and
- * `SepmSpectralAccumulator`) is a `SepmFrameSink`. Standalone it owns a `SepmFramer` and is fed with
- * `update(block)`; built with `{ framer: false }` it has none, a framer shared by all of them calls
- * each one's `frame(ref, deg, offset)`, and `compute(samples)` is told the stream's length (which
- * decides the frame count M):
+ * `SepmSpectralAccumulator` for the last two together) is a `SepmFrameSink`. Standalone it owns a
+ * `SepmFramer` and is fed with `update(block)`; built with `{ framer: false }` (segmental SNR: third
+ * constructor argument) it has none: one framer shared by all of them calls each one's
+ * `frame(ref, deg, offset)`, `update` throws ERR_INVALID_ARGUMENT, and `compute(samples)` is told the
+ * stream's length in samples (fwSegSNR, WSS and CD need it for M; all check it against the frames they
+ * received; LLR and segmental SNR would not need it). Values are identical to standalone use.
  *
  * @example
  * const g = sepmGeometry(16000);
  * const framer = new SepmFramer(g.frameLength, g.hop);
+ * const segsnr = new SegSnrAccumulator(16000, undefined, { framer: false });
  * const llr = new LlrAccumulator({ sampleRate: 16000, framer: false });
- * const spectral = new SepmSpectralAccumulator({ sampleRate: 16000, framer: false });
- * const fan = { frame: (r, d, o) => { llr.frame(r, d, o); spectral.frame(r, d, o); } };
+ * const cd = new CepstralDistanceAccumulator({ sampleRate: 16000, framer: false });
+ * const spectral = new SepmSpectralAccumulator({ sampleRate: 16000, framer: false }); // fwSegSNR + WSS
+ * const sinks = [segsnr, llr, cd, spectral];
+ * const fan = { frame: (r, d, o) => { for (const s of sinks) s.frame(r, d, o); } };
  * framer.push(ref, deg, fan); // any block sizes, as often as needed
- * llr.computeBoth(framer.samples);
- * spectral.compute(framer.samples); // { fwSegSnr, wss }
+ * const n = framer.samples;
+ * segsnr.compute(n); llr.computeBoth(n); cd.compute(n); spectral.compute(n); // { fwSegSnr, wss }
  */
 import { realFftPlan, type RealFftPlan } from '../dsp/fft.js';
 import { hanningMatlab } from '../dsp/window.js';
