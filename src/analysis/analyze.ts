@@ -25,7 +25,7 @@ import {
   type ReferenceFreeValueKey,
 } from './metric-info.js';
 import { LockstepReader, arraySource, type SignalSource } from '../io/sources.js';
-import { SilenceCheck } from './load-inputs.js';
+import { SilenceCheck } from './silence.js';
 
 /** Longest delay `--align auto` searches for, either way. */
 export const MAX_DELAY_SEC = 1;
