@@ -54,7 +54,12 @@ class Ring {
     const n = out.length;
     const end = this.written - back;
     if (end - n < 0 || this.written - (end - n) > this.data.length) return false;
-    for (let i = 0; i < n; i++) out[i] = this.data[(end - n + i) % this.data.length];
+    // Two block copies around the ring's wrap point.
+    const size = this.data.length;
+    const from = (end - n) % size;
+    const first = Math.min(n, size - from);
+    out.set(this.data.subarray(from, from + first), 0);
+    if (first < n) out.set(this.data.subarray(0, n - first), first);
     return true;
   }
 }

@@ -78,29 +78,24 @@ const refreshEvery = (key: string): number => {
   return p.kind === 'refresh' ? p.everySec : 0;
 };
 
-/** A `sums` family: one hop ring of accumulators, read by one or more keys. */
+/** A `sums` family: one hop ring of accumulators, read by one or more keys (one merge per window for all). */
 function sumsFamily<A extends SumAccumulator<A>>(c: LiveFamilyContext, make: () => A, keys: [string, (a: A) => MetricValue][]): LiveFamily {
   const w = new SumWindows(make, c.slots);
   c.fe.onSamples(w);
-  const selected = keys.filter(([k]) => c.selection.requested.has(k) || c.selection.computed.has(k));
+  const selected = keys.filter(([k]) => c.selection.computed.has(k));
+  const reads = selected.map(([, read]) => read);
   return {
     report(ctx) {
-      for (const [key, read] of selected) {
-        for (const win of SLIDING) {
-          const r = w.window(ctx.hops(win), read);
-          ctx.emit(key, win, r.value, r.uncertainty);
-        }
-        ctx.emit(key, 'total', read(w.total), null);
+      for (const win of SLIDING) {
+        const r = w.window(ctx.hops(win), reads);
+        selected.forEach(([key], i) => ctx.emit(key, win, r[i].value, r[i].uncertainty));
       }
+      for (const [key, read] of selected) ctx.emit(key, 'total', read(w.total), null);
     },
     totals: () => Object.fromEntries(selected.map(([k, read]) => [k, read(w.total)])),
     qualityInputs(ctx, win) {
-      const out: Record<string, { value: number | null; uncertainty: number | null }> = {};
-      for (const [key, read] of selected) {
-        const r = w.window(ctx.hops(win), read);
-        out[key] = { value: r.value.value, uncertainty: r.uncertainty };
-      }
-      return out;
+      const r = w.window(ctx.hops(win), reads);
+      return Object.fromEntries(selected.map(([key], i) => [key, { value: r[i].value.value, uncertainty: r[i].uncertainty }]));
     },
     advance: () => w.ring.advance(),
   };

@@ -50,7 +50,7 @@ export class SumWindows<A extends SumAccumulator<A>> {
   readonly ring: HopRingOf<A>;
   readonly total: A;
   private readonly scratch: A;
-  private readonly perHop = new RunningStats();
+  private readonly perHop: RunningStats[] = [];
 
   constructor(make: () => A, slots: number) {
     this.ring = new HopRingOf(slots, make);
@@ -63,17 +63,24 @@ export class SumWindows<A extends SumAccumulator<A>> {
     this.total.update(block);
   }
 
-  /** `read` of the merge of the last `hops` hops, with the standard error of the per-hop values. */
-  window(hops: number, read: (a: A) => MetricValue): { value: MetricValue; uncertainty: number | null } {
+  /**
+   * Each of `reads` over the merge of the last `hops` hops (merged once for all), with the standard
+   * error of its per-hop values.
+   */
+  window(hops: number, reads: readonly ((a: A) => MetricValue)[]): { value: MetricValue; uncertainty: number | null }[] {
     const s = this.scratch;
     s.reset();
-    this.perHop.reset();
+    const perHop = this.perHop;
+    while (perHop.length < reads.length) perHop.push(new RunningStats());
+    for (const st of perHop) st.reset();
     this.ring.forLast(hops, (slot) => {
       s.merge(slot);
-      const v = read(slot).value;
-      if (v !== null) this.perHop.add(v);
+      for (let i = 0; i < reads.length; i++) {
+        const v = reads[i](slot).value;
+        if (v !== null) perHop[i].add(v);
+      }
     });
-    return { value: read(s), uncertainty: this.perHop.standardError() };
+    return reads.map((read, i) => ({ value: read(s), uncertainty: perHop[i].standardError() }));
   }
 }
 
