@@ -216,9 +216,9 @@ const LIVE_FACTORIES: Partial<Record<MetricFamily, LiveFactory>> = {
   },
   segsnr: (c) =>
     framesFamily(c, ['segsnr'], ([add]) => {
-      const acc = new SegSnrAccumulator(c.sampleRate, add);
-      c.fe.onSamples(acc);
-      return { totals: () => ({ segsnr: acc.compute() }) };
+      const acc = new SegSnrAccumulator(c.sampleRate, add, { framer: false });
+      c.fe.onSepmFrames(acc);
+      return { totals: () => ({ segsnr: acc.compute(c.fe.samples) }) };
     }),
   spectral: (c) =>
     framesFamily(c, ['lsd', 'cosine'], ([addLsd, addCos]) => {

@@ -177,9 +177,9 @@ const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
     return { results: () => ({ cisdr: acc.compute() }) };
   },
   segsnr: (fe) => {
-    const acc = new SegSnrAccumulator(fe.sampleRate);
-    fe.onSamples(acc);
-    return { results: () => ({ segsnr: acc.compute() }) };
+    const acc = new SegSnrAccumulator(fe.sampleRate, undefined, { framer: false });
+    fe.onSepmFrames(acc);
+    return { results: () => ({ segsnr: acc.compute(fe.samples) }) };
   },
   stoi: (fe, o) => {
     // STOI and ESTOI share the 10 kHz signals and envelopes: one accumulator gives both.
@@ -215,21 +215,22 @@ const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
     };
   },
   llr: (fe) => {
-    const acc = new LlrAccumulator({ sampleRate: fe.sampleRate });
-    fe.onSamples(acc);
+    const acc = new LlrAccumulator({ sampleRate: fe.sampleRate, framer: false });
+    fe.onSepmFrames(acc);
     return {
       results: () => {
-        const r = acc.computeBoth();
+        const r = acc.computeBoth(fe.samples);
         return { llr: r.llr, llrForComposite: r.llrForComposite };
       },
     };
   },
   'sepm-spectral': (fe) => {
-    const acc = new SepmSpectralAccumulator({ sampleRate: fe.sampleRate });
-    fe.onSamples(acc);
+    // WSS and fwSegSNR share one pair of pysepm power spectra per frame.
+    const acc = new SepmSpectralAccumulator({ sampleRate: fe.sampleRate, framer: false });
+    fe.onSepmFrames(acc);
     return {
       results: () => {
-        const r = acc.compute();
+        const r = acc.compute(fe.samples);
         return { wss: r.wss, fwsegsnr: r.fwSegSnr };
       },
     };
