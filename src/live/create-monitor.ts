@@ -34,6 +34,8 @@ export interface MonitorOptions {
   withNoisy?: boolean;
   /** Metric samples per second of stream time, (0, 100] (default 10). */
   reportRateHz?: number;
+  /** Metric keys to compute (e.g. `['stoi', 'sisdr']` or `'stoi,sisdr'`); default all (`metricRegistry` lists them). */
+  metrics?: string | readonly string[];
 }
 
 /** A running session: `push`, `end`, and the `samples$`, `delays$`, `summary$` observables. */
@@ -45,5 +47,6 @@ export function createMonitor(options: MonitorOptions): Monitor {
     sampleRate: options.sampleRate,
     withNoisy: options.withNoisy ?? false,
     reportRateHz: options.reportRateHz,
+    metrics: options.metrics,
   });
 }
