@@ -27,6 +27,7 @@
  * ~10× cheaper than one log per sample and exact to ~1e-15 per product; the grouping depends only on
  * the sample sequence, so any block cutting gives the identical sum.
  */
+import { WADA_G_TABLE } from './wada-table.js';
 import { type MetricAccumulator, type MetricValue, nullValue, value } from '../types.js';
 import { type DegBlock, DegHopFamily, SHORT_REASON, SILENT_REASON, finite, } from './types.js';
 
@@ -128,15 +129,12 @@ export function wadaModelG(snrDb: number): number {
   return Math.log(e1 / z) - e2 / z;
 }
 
-let table: Float64Array | undefined;
-
-/** G at WADA_MIN_DB + k·WADA_STEP_DB, built on first use (~5 ms). */
+/**
+ * G at WADA_MIN_DB + k·WADA_STEP_DB: the committed table (tools/make-wada-table.ts computes it with
+ * `wadaModelG`; a test checks that it still does), so no process pays the integration at start-up.
+ */
 export function wadaTable(): Float64Array {
-  if (!table) {
-    const n = Math.round((WADA_MAX_DB - WADA_MIN_DB) / WADA_STEP_DB) + 1;
-    table = Float64Array.from({ length: n }, (_, k) => wadaModelG(WADA_MIN_DB + k * WADA_STEP_DB));
-  }
-  return table;
+  return WADA_G_TABLE;
 }
 
 /** SNR estimate from the statistic G (pure), or null with a reason outside the table. */

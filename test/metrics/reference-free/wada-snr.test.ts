@@ -3,6 +3,7 @@ import {
   WADA_ALPHA,
   WADA_MAX_DB,
   WADA_MIN_DB,
+  WADA_STEP_DB,
   WadaSnrAccumulator,
   erf,
   expectedLogAbsNormal,
@@ -230,5 +231,13 @@ describe('WadaSnrAccumulator', () => {
     const b = feedDeg(new WadaSnrAccumulator({ sampleRate: 16000 }), padded).value!;
     // Same non-zero samples, grouped differently into products: equal to ~1e-12 dB.
     expect(Math.abs(a - b)).toBeLessThan(1e-9);
+  });
+});
+
+describe('the committed WADA table', () => {
+  it('is what the model computes (regenerate with npx tsx tools/make-wada-table.ts)', () => {
+    const t = wadaTable();
+    expect(t.length).toBe(Math.round((WADA_MAX_DB - WADA_MIN_DB) / WADA_STEP_DB) + 1);
+    for (let k = 0; k < t.length; k++) expect(t[k], `k = ${k}`).toBe(wadaModelG(WADA_MIN_DB + k * WADA_STEP_DB));
   });
 });
