@@ -11,9 +11,10 @@
 import { DelaySearch } from '../dsp/gcc-phat.js';
 import { earshotError } from '../errors.js';
 import { FrontEnd } from '../features/front-end.js';
-import { attachFamilies, derivedMetrics, type MetricResult, type OfflineFamily, type PairResults } from '../metrics/families.js';
+import { attachFamilies, derivedMetrics, type OfflineFamily, type PairResults } from '../metrics/families.js';
 import type { PesqMode } from '../metrics/pesq/index.js';
-import { selectMetrics, type MetricSelection } from '../metrics/registry.js';
+import { selectMetrics, type MetricFamily, type MetricSelection } from '../metrics/registry.js';
+import type { ReferenceFreeMetrics } from '../metrics/reference-free/types.js';
 import { SaSdrAccumulator } from '../metrics/sa-sdr.js';
 import { ReferenceFreeSet } from '../metrics/reference-free/index.js';
 import {
@@ -110,11 +111,46 @@ export interface SourceAnalysis {
 
 /** Score streams (arrays or file channels), reading them in passes (see the module comment). */
 export function analyzeSources(input: SourceInput, options: AnalyzeOptions = {}): SourceAnalysis {
+  const selection = selectMetrics(options.metrics);
+  const plan = planAnalysis(input, options, selection);
+  if ('report' in plan) return plan;
+  return finishAnalysis(plan, scoreAligned(input, plan, selection.families, options), selection);
+}
+
+/** What passes 1 and 2 decided: the alignment, the pairing and what the user should know. */
+export interface AnalysisPlan {
+  sampleRate: number;
+  /** Speakers (ref/deg pairs). */
+  pairs: number;
+  refStart: number;
+  degStart: number;
+  /** Aligned samples scored. */
+  length: number;
+  /** The input has a noisy stream that is scored (one speaker only). */
+  withNoisy: boolean;
+  delayMs: number | null;
+  delayConfidence: number | null;
+  permutation?: number[];
+  sasdr: { value: number | null; reason?: string } | null;
+  notes: string[];
+  warnings: string[];
+}
+
+/** Raw per-pair family values (before the derived keys) and the reference-free values of each deg. */
+export interface ScoredFamilies {
+  pairs: PairResults[];
+  referenceFree: ReferenceFreeMetrics[] | null;
+}
+
+/**
+ * Passes 1 and 2: lengths, delay search and silence checks, then (several speakers) SA-SDR and the
+ * pairing. Returns the whole analysis when there is no reference (reference-free measures only).
+ */
+export function planAnalysis(input: SourceInput, options: AnalyzeOptions, selection: MetricSelection): AnalysisPlan | SourceAnalysis {
   const { sampleRate, refs, degs, noisy } = input;
   const align = options.align ?? 'auto';
   const notes: string[] = [];
   const warnings: string[] = [];
-  const selection = selectMetrics(options.metrics);
   if (refs.length === 0 && degs.length === 1) return analyzeWithoutReference(input, options, selection);
   if (refs.length === 0 || refs.length !== degs.length) {
     throw earshotError('ERR_USAGE', `expected as many estimates as references, got ${refs.length} ref(s) and ${degs.length} deg(s)`);
@@ -179,43 +215,62 @@ export function analyzeSources(input: SourceInput, options: AnalyzeOptions = {})
   const degStart = delay > 0 ? delay : 0;
   length -= Math.abs(delay);
   if (length <= 0) throw earshotError('ERR_INVALID_ARGUMENT', 'nothing left to score after delay compensation');
-  const K = refs.length;
-  const aligned = new LockstepReader(
-    [...refs, ...degs, ...(useNoisy ? [useNoisy] : [])],
-    [...refs.map(() => refStart), ...degs.map(() => degStart), ...(useNoisy ? [refStart] : [])],
+  const plan: AnalysisPlan = {
+    sampleRate,
+    pairs: refs.length,
+    refStart,
+    degStart,
     length,
-    BLOCK,
-  );
-
-  const values = {} as Record<MetricKey, ReportValue>;
-  const reasons: Partial<Record<MetricKey, string>> = {};
-  const uncertainties: AnalysisReport['uncertainties'] = {};
-  let permutation: number[] | undefined;
-
+    withNoisy: useNoisy !== undefined,
+    delayMs: align === 'auto' ? (1000 * delay) / sampleRate : null,
+    delayConfidence,
+    sasdr: null,
+    notes,
+    warnings,
+  };
   // Pass 2 (several speakers): SA-SDR decides which estimate goes with which reference.
   if (multi) {
+    const K = refs.length;
+    const aligned = alignedReader(input, plan);
     const sa = new SaSdrAccumulator(K);
     for (let b = aligned.next(); b.n > 0; b = aligned.next()) sa.update({ refs: b.views.slice(0, K), degs: b.views.slice(K, 2 * K) });
     const r = sa.compute();
-    permutation = r.permutation;
-    values.sasdr = r.value;
-    if (r.reason) reasons.sasdr = r.reason;
-    aligned.restart();
-  } else {
-    values.sasdr = null;
-    reasons.sasdr = SASDR_ONE_SPEAKER_REASON;
+    plan.permutation = r.permutation;
+    plan.sasdr = { value: r.value, reason: r.reason };
   }
+  return plan;
+}
 
-  // Pass 3: every selected family of every pair, and the reference-free measures of each deg.
-  const est = (k: number) => K + (permutation ? permutation[k] : k);
-  const pairs = refs.map(() => {
+/** The aligned streams in lockstep: refs, degs, then noisy if scored. */
+function alignedReader(input: SourceInput, plan: AnalysisPlan): LockstepReader {
+  const { refs, degs, noisy } = input;
+  const n = plan.withNoisy && noisy ? [noisy] : [];
+  return new LockstepReader(
+    [...refs, ...degs, ...n],
+    [...refs.map(() => plan.refStart), ...degs.map(() => plan.degStart), ...n.map(() => plan.refStart)],
+    plan.length,
+    BLOCK,
+  );
+}
+
+/**
+ * Passes 3 and 4 for the given families (all of a selection, or a share of them when the work is
+ * spread over threads): one front end per pair fed the aligned blocks, the reference-free measures of
+ * each deg when 'reference-free' is among them, and further passes while a family needs them.
+ */
+export function scoreAligned(input: SourceInput, plan: AnalysisPlan, families: ReadonlySet<MetricFamily>, options: AnalyzeOptions): ScoredFamilies {
+  const { sampleRate } = plan;
+  const K = plan.pairs;
+  const aligned = alignedReader(input, plan);
+  const est = (k: number) => K + (plan.permutation ? plan.permutation[k] : k);
+  const selection = { families } as MetricSelection;
+  const pairs = Array.from({ length: K }, () => {
     const fe = new FrontEnd(sampleRate);
-    const families = attachFamilies(fe, selection, { sampleRate, withNoisy: useNoisy !== undefined, pesqMode: options.pesqMode, expectedLength: length });
-    return { fe, families };
+    return { fe, families: attachFamilies(fe, selection, { sampleRate, withNoisy: plan.withNoisy, pesqMode: options.pesqMode, expectedLength: plan.length }) };
   });
-  const rf = selection.families.has('reference-free') ? degs.map(() => new ReferenceFreeSet({ sampleRate, withNoisy: useNoisy !== undefined })) : null;
+  const rf = families.has('reference-free') ? Array.from({ length: K }, () => new ReferenceFreeSet({ sampleRate, withNoisy: plan.withNoisy })) : null;
   for (let b = aligned.next(); b.n > 0; b = aligned.next()) {
-    const noisyView = useNoisy ? b.views[2 * K] : undefined;
+    const noisyView = plan.withNoisy ? b.views[2 * K] : undefined;
     pairs.forEach((p, k) => p.fe.push({ ref: b.views[k], deg: b.views[est(k)], noisy: noisyView }));
     rf?.forEach((set, j) => set.update({ deg: b.views[K + j], noisy: noisyView }));
   }
@@ -227,11 +282,28 @@ export function analyzeSources(input: SourceInput, options: AnalyzeOptions = {})
     if (needed.length === 0) break;
     aligned.restart();
     for (let b = aligned.next(); b.n > 0; b = aligned.next()) {
-      for (const a of needed) a.fe.push({ ref: b.views[a.k], deg: b.views[est(a.k)], noisy: useNoisy ? b.views[2 * K] : undefined });
+      for (const a of needed) a.fe.push({ ref: b.views[a.k], deg: b.views[est(a.k)], noisy: plan.withNoisy ? b.views[2 * K] : undefined });
     }
     for (const a of needed) a.fe.end();
   }
-  const perPair = pairs.map((p) => pairResults(p.families, selection, sampleRate));
+  return { pairs: pairs.map((p) => familyResults(p.families)), referenceFree: rf?.map((set) => set.compute()) ?? null };
+}
+
+/** The report from the plan and the families' values (merged when they were spread over threads). */
+export function finishAnalysis(plan: AnalysisPlan, scored: ScoredFamilies, selection: MetricSelection): SourceAnalysis {
+  const { notes } = plan;
+  const multi = plan.pairs > 1;
+  const values = {} as Record<MetricKey, ReportValue>;
+  const reasons: Partial<Record<MetricKey, string>> = {};
+  const uncertainties: AnalysisReport['uncertainties'] = {};
+  if (plan.sasdr) {
+    values.sasdr = plan.sasdr.value;
+    if (plan.sasdr.reason) reasons.sasdr = plan.sasdr.reason;
+  } else {
+    values.sasdr = null;
+    reasons.sasdr = SASDR_ONE_SPEAKER_REASON;
+  }
+  const perPair = scored.pairs.map((r) => ({ ...r, ...derivedMetrics(r, selection, plan.sampleRate) }));
 
   for (const key of METRIC_KEYS) {
     if (key === 'sasdr') continue;
@@ -262,20 +334,20 @@ export function analyzeSources(input: SourceInput, options: AnalyzeOptions = {})
     reasons.sasdr = NOT_REQUESTED_REASON;
   }
 
-  const referenceFree = referenceFreeOf(rf, K, reasons, selection);
+  const referenceFree = referenceFreeOf(scored.referenceFree, plan.pairs, reasons, selection);
   const report: AnalysisReport = {
     values,
     referenceFree,
     reasons,
     uncertainties,
-    sampleRate,
-    durationSec: length / sampleRate,
-    delayMs: align === 'auto' ? (1000 * delay) / sampleRate : null,
-    delayConfidence,
-    permutation,
+    sampleRate: plan.sampleRate,
+    durationSec: plan.length / plan.sampleRate,
+    delayMs: plan.delayMs,
+    delayConfidence: plan.delayConfidence,
+    permutation: plan.permutation,
     notes,
   };
-  return { report, warnings };
+  return { report, warnings: plan.warnings };
 }
 
 /**
@@ -283,14 +355,13 @@ export function analyzeSources(input: SourceInput, options: AnalyzeOptions = {})
  * none is selected). Reasons of null values go into `reasons`.
  */
 function referenceFreeOf(
-  sets: ReferenceFreeSet[] | null,
+  results: ReferenceFreeMetrics[] | null,
   degCount: number,
   reasons: AnalysisReport['reasons'],
   selection: MetricSelection,
 ): AnalysisReport['referenceFree'] {
   const out = {} as AnalysisReport['referenceFree'];
   const one = degCount === 1;
-  const results = sets?.map((s) => s.compute()) ?? null;
   for (const key of REFERENCE_FREE_VALUE_KEYS) {
     if (!results || !selection.requested.has(key)) {
       out[key] = one ? null : Array.from({ length: degCount }, () => null);
@@ -335,12 +406,12 @@ function analyzeWithoutReference(input: SourceInput, options: AnalyzeOptions, se
     values[key] = null;
     reasons[key] = 'needs a clean reference (REF); reference-free measures only';
   }
-  let sets: ReferenceFreeSet[] | null = null;
+  let sets: ReferenceFreeMetrics[] | null = null;
   if (selection.families.has('reference-free')) {
     const set = new ReferenceFreeSet({ sampleRate, withNoisy: noisy !== undefined });
     const reader = new LockstepReader(noisy ? [deg, noisy] : [deg], noisy ? [Math.max(0, d), Math.max(0, -d)] : [0], Math.max(0, length), BLOCK);
     for (let b = reader.next(); b.n > 0; b = reader.next()) set.update({ deg: b.views[0], noisy: b.views[1] });
-    sets = [set];
+    sets = [set.compute()];
   }
   const referenceFree = referenceFreeOf(sets, 1, reasons, selection);
   return {
@@ -349,11 +420,11 @@ function analyzeWithoutReference(input: SourceInput, options: AnalyzeOptions, se
   };
 }
 
-/** The selected metrics of one pair from its families' accumulators, then the derived keys (composites, quality index). */
-function pairResults(families: OfflineFamily[], selection: MetricSelection, sampleRate: number): PairResults {
-  const r: PairResults & Record<string, MetricResult | number | null | undefined> = {};
+/** One pair's values from its families' accumulators (the derived keys come later). */
+function familyResults(families: OfflineFamily[]): PairResults {
+  const r: PairResults = {};
   for (const f of families) Object.assign(r, f.results());
-  return { ...r, ...derivedMetrics(r, selection, sampleRate) };
+  return r;
 }
 
 /**
@@ -383,5 +454,6 @@ export function scorePair(
     if (families.filter((f) => f.nextPass?.(next)).length === 0) break;
     push(next);
   }
-  return pairResults(families, selection, sampleRate);
+  const r = familyResults(families);
+  return { ...r, ...derivedMetrics(r, selection, sampleRate) };
 }
