@@ -7,8 +7,8 @@
  * console.log(r.stoi, r.sisdr, r.delayMs);
  * ```
  */
-import { analyzeSources, type AnalyzeOptions } from './analyze.js';
-import { openInputs } from './load-inputs.js';
+import type { AnalyzeOptions } from './analyze.js';
+import { analyzeFilesParallel } from './parallel.js';
 import { toSummary } from './summary.js';
 
 export interface AnalyzeFilesOptions extends AnalyzeOptions {
@@ -16,15 +16,12 @@ export interface AnalyzeFilesOptions extends AnalyzeOptions {
   noisy?: string;
   /** Channel of multichannel files (default 0). */
   channel?: number;
+  /** Threads for one file's metrics (default: every core for files of 20 s or more); values do not depend on it. */
+  threads?: number;
 }
 
 /** Score `degPath` against `refPath` (streamed: any length in constant memory); resolves to the object `earshot analyze --json` prints. */
 export async function analyzeFiles(refPath: string, degPath: string, options: AnalyzeFilesOptions = {}): Promise<Record<string, unknown>> {
   const { noisy, channel = 0, ...rest } = options;
-  const input = openInputs({ refs: [refPath], degs: [degPath], noisy }, channel);
-  try {
-    return toSummary(analyzeSources(input, rest).report);
-  } finally {
-    input.close();
-  }
+  return toSummary((await analyzeFilesParallel({ refs: [refPath], degs: [degPath], noisy }, channel, rest)).report);
 }

@@ -3,16 +3,16 @@
  * measures of a file alone) and print a table or one JSON object.
  */
 import { parseArgs } from 'node:util';
-import { analyzeSources, type AlignMode, type SourceAnalysis } from '../analysis/analyze.js';
+import type { AlignMode } from '../analysis/analyze.js';
+import { analyzeFilesParallel } from '../analysis/parallel.js';
 import { earshotError } from '../errors.js';
 import { formatReport, reportJson } from './format.js';
-import { openInputs } from '../analysis/load-inputs.js';
 import type { CliIo } from './main.js';
 import { metricsTable } from './metrics-command.js';
 import { selectMetrics } from '../metrics/registry.js';
 
 export const ANALYZE_USAGE = `Usage:
-  earshot analyze REF DEG [--noisy NOISY] [--align auto|off] [--channel N] [--pesq-mode nb|wb] [--json]
+  earshot analyze REF DEG [--noisy NOISY] [--align auto|off] [--channel N] [--pesq-mode nb|wb] [--metrics LIST] [--threads N] [--json]
   earshot analyze --ref R0 --ref R1 --deg D0 --deg D1 [--align auto|off] [--json]
   earshot analyze --deg DEG [--noisy NOISY] [--json]        (reference-free measures only)
   earshot analyze --list-metrics                             (the keys --metrics takes; also: earshot metrics)
@@ -23,13 +23,15 @@ Scores DEG (the processed output) against REF (the clean reference) with every r
                    off: score the files as they are
   --channel N      channel to read from multichannel files (default 0)
   --pesq-mode M    PESQ-like estimate: wb (default at 16 kHz and above) or nb (default at 8 kHz)
+  --threads N|auto spread one file's metrics over N threads (auto: every core for files of 20 s or
+                   more, else one); the values do not depend on it
   --metrics LIST   only these metrics, e.g. stoi,estoi,sisdr (default all); only the front-end stages
                    they need run, and the other keys are null with the reason "not requested"
   --json           print one JSON object instead of the table
 Exit codes: 0 success, 1 unreadable or invalid input, 2 usage error.
 `;
 
-export function runAnalyze(args: string[], io: CliIo): number {
+export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -42,6 +44,7 @@ export function runAnalyze(args: string[], io: CliIo): number {
       json: { type: 'boolean', default: false },
       'pesq-mode': { type: 'string' },
       metrics: { type: 'string' },
+      threads: { type: 'string', default: 'auto' },
       'list-metrics': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -77,15 +80,11 @@ export function runAnalyze(args: string[], io: CliIo): number {
   const channelText = values.channel as string;
   if (!/^\d+$/.test(channelText)) throw earshotError('ERR_USAGE', `--channel must be a non-negative integer, got "${channelText}"`);
 
-  const input = openInputs({ refs, degs, noisy: values.noisy }, Number(channelText));
-  let result: SourceAnalysis;
-  try {
-    result = analyzeSources(input, { align: align as AlignMode, pesqMode, metrics });
-  } finally {
-    input.close();
-  }
-  const { report, warnings } = result;
-  report.notes.unshift(...input.notes);
+  const threadsText = values.threads as string;
+  if (threadsText !== 'auto' && !/^[1-9]\d*$/.test(threadsText)) throw earshotError('ERR_USAGE', `--threads must be auto or a positive integer, got "${threadsText}"`);
+  const threads = threadsText === 'auto' ? undefined : Number(threadsText);
+  const { report, warnings, notesIn } = await analyzeFilesParallel({ refs, degs, noisy: values.noisy }, Number(channelText), { align: align as AlignMode, pesqMode, metrics, threads });
+  report.notes.unshift(...notesIn);
   for (const w of warnings) io.stderr(`earshot: warning: ${w}\n`);
   if (values.json) io.stdout(`${JSON.stringify(reportJson(report))}\n`);
   else io.stdout(formatReport(report, `earshot analyze: ${refs.join(', ')} vs ${degs.join(', ')}`));

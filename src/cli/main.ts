@@ -21,7 +21,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // load the server, the rig, Web Audio, RxJS, prom-client or ws.
     switch (command) {
       case 'analyze':
-        return (await import('./analyze-command.js')).runAnalyze(rest, io);
+        return await (await import('./analyze-command.js')).runAnalyze(rest, io);
       case 'monitor':
         return await (await import('./monitor-command.js')).runMonitor(rest, io, io.isTty ?? false);
       case 'demo':

@@ -222,3 +222,21 @@ describe.runIf(corpusAvailable)('earshot analyze on the corpus', () => {
     (c.metrics.bss_eval.sdr as unknown as number[]).forEach((v, k) => expect(Math.abs(j.cisdr[k] - v)).toBeLessThan(1e-3));
   });
 });
+
+describe.runIf(corpusAvailable)('earshot analyze --threads', () => {
+  it('spreads one file over threads with exactly the single-thread values (60 s corpus pair)', async () => {
+    const c = goldenCase('p41_long60s_specsub_white10db');
+    const args = ['analyze', casePath(c, 'ref'), casePath(c, 'deg'), '--json'];
+    const one = await run(...args, '--threads', '1');
+    const two = await run(...args, '--threads', '2');
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(JSON.parse(two.stdout)).toEqual(JSON.parse(one.stdout));
+  });
+
+  it('rejects a bad --threads', async () => {
+    const r = await run('analyze', 'examples/audio/hello.ref.wav', 'examples/audio/hello.deg.wav', '--threads', '0');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--threads must be auto or a positive integer');
+  });
+});
