@@ -152,6 +152,16 @@ export const PMSQE_MAX_REPLAY_FRAMES = 120 * 62.5;
 /** Composite measures are defined where pysepm defines them (its PESQ accepts only 8 and 16 kHz). */
 const COMPOSITE_RATES = [8000, 16000];
 
+/** `nextPass` of an accumulator that asks for the signals again: start its next pass and attach it to the new front end. */
+const passAgain =
+  (needs: () => boolean, begin: () => void, attach: (fe: FrontEnd) => void) =>
+  (next: FrontEnd): boolean => {
+    if (!needs()) return false;
+    begin();
+    attach(next);
+    return true;
+  };
+
 const withSe = (v: MetricValue, se: number | null | undefined): MetricResult => ({ ...v, uncertainty: v.value === null ? null : (se ?? null) });
 
 const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
@@ -187,12 +197,7 @@ const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
     const acc = new StoiAccumulator({ sampleRate: STOI_RATE_HZ, extended: false, expectedLength: expected, maxReplaySamples: STOI_MAX_REPLAY });
     fe.onStoiRate(acc);
     return {
-      nextPass: (next) => {
-        if (!acc.needsSecondPass) return false;
-        acc.beginSecondPass();
-        next.onStoiRate(acc);
-        return true;
-      },
+      nextPass: passAgain(() => acc.needsSecondPass, () => acc.beginSecondPass(), (next) => next.onStoiRate(acc)),
       results: () => {
         const v = acc.computeBoth();
         const st = acc.segmentStatsBoth();
@@ -240,12 +245,7 @@ const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
     const pmsqe = new PmsqeAccumulator({ sampleRate: rate, maxReplayFrames: PMSQE_MAX_REPLAY_FRAMES });
     fe.onPerceptualRate(pmsqe);
     return {
-      nextPass: (next) => {
-        if (!pmsqe.needsAnotherPass) return false;
-        pmsqe.beginNextPass();
-        next.onPerceptualRate(pmsqe);
-        return true;
-      },
+      nextPass: passAgain(() => pmsqe.needsAnotherPass, () => pmsqe.beginNextPass(), (next) => next.onPerceptualRate(pmsqe)),
       results: () => {
         const v = pmsqe.compute();
         const stats = pmsqe.frameStats();
