@@ -3,9 +3,10 @@ import { SiSdrAccumulator } from '../../src/metrics/si-sdr.js';
 import { caseAudio, corpusAvailable, goldenCases, singleSourceCases } from '../helpers/corpus.js';
 import { CHUNKINGS, feed } from '../helpers/feed.js';
 
-// 1e-6 dB: the issue's target for a closed-form float64 formula. Our running sums remove the means
-// algebraically; the cancellation error is ~eps·‖y‖²/residual, i.e. < 1e-8 dB even at 74 dB (p19).
-const TOL_DB = 1e-6;
+// Our running sums remove the means algebraically, so the error is cancellation, ~eps·‖y‖²/residual:
+// it grows with the ratio itself. Tolerance 1e-11 dB (sums over up to 10⁶ samples: measured ≤ 1.2e-12
+// dB, p41) plus 1e-14 × the linear ratio (9.7e-9 dB measured at 74 dB on p19, where this allows 2.5e-7).
+const tolDb = (db: number) => 1e-11 + 1e-14 * 10 ** (db / 10);
 
 describe.runIf(corpusAvailable)('SI-SDR against golden.json', () => {
   for (const c of singleSourceCases()) {
@@ -19,7 +20,7 @@ describe.runIf(corpusAvailable)('SI-SDR against golden.json', () => {
         expect(r.value).toBeNull(); // 0/0 in the reference (all-zero deg)
         expect(r.reason).toBeTruthy();
       } else {
-        expect(Math.abs(r.value! - (g.value as number))).toBeLessThan(TOL_DB);
+        expect(Math.abs(r.value! - (g.value as number))).toBeLessThan(tolDb(g.value as number));
       }
     });
   }
@@ -28,7 +29,7 @@ describe.runIf(corpusAvailable)('SI-SDR against golden.json', () => {
       const expected = c.metrics.si_sdr.value as number[];
       expected.forEach((v, k) => {
         const r = feed(new SiSdrAccumulator(), { ref: caseAudio(c, `ref${k}`), deg: caseAudio(c, `est${k}`) });
-        expect(Math.abs(r.value! - v)).toBeLessThan(TOL_DB);
+        expect(Math.abs(r.value! - v)).toBeLessThan(tolDb(v));
       });
     });
   }
