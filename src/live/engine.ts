@@ -13,6 +13,7 @@ import { Subject } from 'rxjs';
 import { toSummaryRecord } from '../analysis/summary.js';
 import { earshotError } from '../errors.js';
 import { FrontEnd } from '../features/front-end.js';
+import { Spectrogram, type SpectrumColumn } from '../features/spectrogram.js';
 import type { MetricResult } from '../metrics/families.js';
 import { REFERENCE_FREE_METRIC_KEYS, metricRegistry, selectMetrics, type MetricFamily, type MetricSelection } from '../metrics/registry.js';
 import type { MetricValue } from '../metrics/types.js';
@@ -38,6 +39,7 @@ class LiveEngine implements LiveEngineSession {
   readonly samples$ = new Subject<MetricSample>();
   readonly delays$ = new Subject<DelayEvent>();
   readonly summary$ = new Subject<SummaryRecord>();
+  readonly spectra$ = new Subject<SpectrumColumn>();
   private readonly withNoisy: boolean;
   private readonly hop: number;
   private readonly hopsPerSec: number;
@@ -69,6 +71,9 @@ class LiveEngine implements LiveEngineSession {
     this.fe = new FrontEnd(fs);
     const c = { fe: this.fe, sampleRate: fs, withNoisy: this.withNoisy, slots, phase: sessionPhase(options.id), selection: this.selection };
     this.families = createLiveFamilies(c);
+    const spectrumRate = options.spectrumRateHz ?? 0;
+    if (!(spectrumRate >= 0 && spectrumRate <= 100)) throw earshotError('ERR_INVALID_ARGUMENT', `spectrum rate must be in [0, 100] Hz, got ${spectrumRate}`);
+    if (spectrumRate > 0) new Spectrogram(this.fe, (col) => this.spectra$.next(col), spectrumRate);
     const rfKeys = REFERENCE_FREE_METRIC_KEYS.filter((k) => this.selection.requested.has(k));
     this.referenceFree = rfKeys.length ? new LiveReferenceFree(c, rfKeys) : null;
     const hopsOf = new Map<WindowName, number>(Object.entries(WINDOW_SECONDS).map(([w, sec]) => [w as WindowName, Math.round(sec! * this.hopsPerSec)]));
@@ -116,6 +121,7 @@ class LiveEngine implements LiveEngineSession {
     this.ended = true;
     this.report();
     this.summary$.next(this.summary());
+    this.spectra$.complete();
     this.samples$.complete();
     this.delays$.complete();
     this.summary$.complete();

@@ -51,7 +51,15 @@ export interface LiveSession {
   readonly delays$: Observable<DelayEvent>;
   /** Emits once, when the stream ends. */
   readonly summary$: Observable<SummaryRecord>;
+  /**
+   * Spectrogram columns of the aligned ref and deg (when `spectrumRateHz` > 0), computed in the
+   * engine from the front end's spectra (src/features/spectrogram.ts).
+   */
+  readonly spectra$?: Observable<SpectrumColumn>;
 }
+
+export type { SpectrumColumn } from '../features/spectrogram.js';
+import type { SpectrumColumn } from '../features/spectrogram.js';
 
 /** A live session fed by a source (file player, ingest connection, Web Audio capture). */
 export interface LiveEngineSession extends LiveSession {
@@ -70,6 +78,8 @@ export interface LiveEngineOptions {
   reportRateHz?: number;
   /** Metric keys to compute (`--metrics`), as a comma-separated string or a list; default all. */
   metrics?: string | readonly string[];
+  /** Spectrogram columns per second on `spectra$` (default 0: none). */
+  spectrumRateHz?: number;
 }
 
 export type LiveEngineFactory = (options: LiveEngineOptions) => LiveEngineSession;
