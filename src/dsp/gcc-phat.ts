@@ -22,6 +22,28 @@ export interface DelayEstimate {
   inverted: boolean;
 }
 
+/**
+ * Window and scratch buffers of one frame size, shared by every GccPhat of that size: `accumulate`
+ * and `estimate` run synchronously to completion, so instances never use them at the same time, and
+ * a live session keeps only its own summed cross-spectrum (the rest would be ~0.8 MB per session).
+ */
+interface GccScratch {
+  readonly window: Float64Array;
+  readonly windowed: Float64Array;
+  readonly specRef: Float64Array;
+  readonly specDeg: Float64Array;
+  readonly corr: Float64Array;
+}
+const scratchBySize = new Map<number, GccScratch>();
+function gccScratch(n: number): GccScratch {
+  let s = scratchBySize.get(n);
+  if (!s) {
+    s = { window: hannPeriodic(n), windowed: new Float64Array(n), specRef: new Float64Array(n + 2), specDeg: new Float64Array(n + 2), corr: new Float64Array(n) };
+    scratchBySize.set(n, s);
+  }
+  return s;
+}
+
 export class GccPhat {
   readonly frameSize: number;
   readonly maxLag: number;
@@ -30,7 +52,7 @@ export class GccPhat {
   private readonly windowed: Float64Array;
   private readonly specRef: Float64Array;
   private readonly specDeg: Float64Array;
-  private readonly cross: Float64Array; // summed conj(R)·D, interleaved bins 0..N/2
+  private readonly cross: Float64Array; // summed conj(R)·D, interleaved bins 0..N/2 (this instance's own state)
   private readonly corr: Float64Array;
   private frames = 0;
 
@@ -42,12 +64,13 @@ export class GccPhat {
     this.frameSize = frameSize;
     this.maxLag = Math.floor(maxLag);
     this.fft = realFftPlan(frameSize);
-    this.window = hannPeriodic(frameSize);
-    this.windowed = new Float64Array(frameSize);
-    this.specRef = new Float64Array(frameSize + 2);
-    this.specDeg = new Float64Array(frameSize + 2);
+    const scratch = gccScratch(frameSize);
+    this.window = scratch.window;
+    this.windowed = scratch.windowed;
+    this.specRef = scratch.specRef;
+    this.specDeg = scratch.specDeg;
     this.cross = new Float64Array(frameSize + 2);
-    this.corr = new Float64Array(frameSize);
+    this.corr = scratch.corr;
   }
 
   /** Frame size that lets GCC-PHAT find delays up to `maxDelaySamples` with most of each frame overlapping. */

@@ -100,6 +100,34 @@ const NONE = -Number.MAX_SAFE_INTEGER;
  *
  * Allocation: constructor only.
  */
+interface BlockScratch {
+  frame: Float64Array;
+  specA: Float64Array;
+  specB: Float64Array;
+  foldA: Float64Array;
+  foldB: Float64Array;
+  timeA: Float64Array;
+  timeB: Float64Array;
+}
+const scratchBySize = new Map<string, BlockScratch>();
+function blockScratch(N: number, M: number): BlockScratch {
+  const key = `${N}/${M}`;
+  let s = scratchBySize.get(key);
+  if (!s) {
+    s = {
+      frame: new Float64Array(N),
+      specA: new Float64Array(N + 2),
+      specB: new Float64Array(N + 2),
+      foldA: new Float64Array(M + 2),
+      foldB: new Float64Array(M + 2),
+      timeA: new Float64Array(M),
+      timeB: new Float64Array(M),
+    };
+    scratchBySize.set(key, s);
+  }
+  return s;
+}
+
 export class FftResamplerPair implements PairResampler {
   readonly design: ResamplerDesign;
   private readonly layout: FftResamplerLayout;
@@ -155,13 +183,16 @@ export class FftResamplerPair implements PairResampler {
     this.stageB = new Float64Array(stageCap);
     this.saveA = new Float64Array(stageCap);
     this.saveB = new Float64Array(stageCap);
-    this.frame = new Float64Array(N);
-    this.specA = new Float64Array(N + 2);
-    this.specB = new Float64Array(N + 2);
-    this.foldA = new Float64Array(M + 2);
-    this.foldB = new Float64Array(M + 2);
-    this.timeA = new Float64Array(M);
-    this.timeB = new Float64Array(M);
+    // Per-block scratch is shared by every resampler of the same sizes in this thread (a block is
+    // computed synchronously, start to end): a live session keeps only its history and outputs.
+    const scratch = blockScratch(N, M);
+    this.frame = scratch.frame;
+    this.specA = scratch.specA;
+    this.specB = scratch.specB;
+    this.foldA = scratch.foldA;
+    this.foldB = scratch.foldB;
+    this.timeA = scratch.timeA;
+    this.timeB = scratch.timeB;
     this.reset();
   }
 

@@ -64,6 +64,18 @@ class Ring {
   }
 }
 
+/**
+ * Scratch frames shared by every tracker of this thread (an estimate fills and consumes them
+ * synchronously), so a session does not carry ~0.4 MB of them.
+ */
+const frames = new Map<string, Float64Array>();
+function sharedFrame(role: string, size: number): Float64Array {
+  const key = `${role}/${size}`;
+  let f = frames.get(key);
+  if (!f) frames.set(key, (f = new Float64Array(size)));
+  return f;
+}
+
 export class DelayTracker {
   readonly sampleRate: number;
   readonly decimation: number;
@@ -78,8 +90,8 @@ export class DelayTracker {
   private readonly windowCoarse: number;
   private readonly coarseFrameRef: Float64Array;
   private readonly coarseFrameDeg: Float64Array;
-  private readonly fineRef = new Float64Array(REFINE_FRAME);
-  private readonly fineDeg = new Float64Array(REFINE_FRAME);
+  private readonly fineRef = sharedFrame('fine-ref', REFINE_FRAME);
+  private readonly fineDeg = sharedFrame('fine-deg', REFINE_FRAME);
   private accRef = 0;
   private accDeg = 0;
   private accCount = 0;
@@ -101,8 +113,8 @@ export class DelayTracker {
     let frame = GccPhat.frameSizeFor(maxCoarseLag);
     while (frame < windowCoarse) frame *= 2;
     this.coarse = new GccPhat(frame, Math.min(maxCoarseLag, frame / 2 - 1));
-    this.coarseFrameRef = new Float64Array(frame);
-    this.coarseFrameDeg = new Float64Array(frame);
+    this.coarseFrameRef = sharedFrame('coarse-ref', frame);
+    this.coarseFrameDeg = sharedFrame('coarse-deg', frame);
     this.coarseRef = new Ring(frame);
     this.coarseDeg = new Ring(frame);
     this.fine = new GccPhat(REFINE_FRAME, 2 * this.decimation + 2);
