@@ -18,6 +18,14 @@
  *
  * Times: the first AUDIO frame of the session fixes position 0 (its t0); blocks handed to the engine
  * start at t0 = 0 and are continuous. Real-time paths here never throw: `accept` returns a status.
+ *
+ * Cost: O(1) amortised per frame plus O(samples), whatever the client sends. Per stream, the samples
+ * from the emitted position up to the first hole live in one growable buffer (a "run"; zero-fills
+ * are written into it and marked), frames beyond a hole wait in a short sorted list (at most
+ * MAX_PENDING_CHUNKS; past it the oldest hole is zero-filled at once), and sequence numbers still
+ * missing are kept as at most MAX_MISSING_RANGES ranges within the last MAX_MISSING_SEQS numbers.
+ * `cost()` says, before a frame is accepted, how many samples it will make the engine process
+ * (its own plus the zero-fills it causes), so the connection can charge them first (ingest.ts).
  */
 
 /** Default: how long (stream time) a hole waits for a reordered frame before it is zero-filled. */
@@ -28,8 +36,14 @@ export const DEFAULT_MAX_SKEW_SEC = 3;
 export const DEFAULT_MAX_JUMP_SEC = 10;
 /** Largest block handed to the engine at once (s). */
 export const MAX_BLOCK_SEC = 0.5;
-/** Sequence numbers remembered as missing, per stream (older ones count as duplicates if they come). */
-const MAX_MISSING_SEQS = 4096;
+/** Sequence numbers remembered as missing: those within this distance of the newest (older ones count as duplicates). */
+export const MAX_MISSING_SEQS = 4096;
+/** At most this many ranges of missing sequence numbers per stream (the oldest are forgotten first). */
+export const MAX_MISSING_RANGES = 64;
+/** Frames waiting beyond a hole, per stream; one more zero-fills the oldest hole at once (dropout). */
+export const MAX_PENDING_CHUNKS = 64;
+/** Smallest run buffer (samples). */
+const MIN_RUN_CAPACITY = 1024;
 
 export type ReassemblyEventKind = 'gap' | 'reordered' | 'duplicate' | 'late' | 'overlap' | 'dropout' | 'overflow' | 'trimmed';
 
@@ -58,20 +72,29 @@ export interface ReassemblerOptions {
 
 export type AcceptStatus = { ok: true } | { ok: false; message: string };
 
+/** A frame waiting beyond a hole. */
 interface Chunk {
   start: number;
   end: number;
-  /** null: zero-filled. */
-  data: Float64Array | null;
+  data: Float64Array;
 }
 
 interface StreamState {
-  chunks: Chunk[];
-  /** Furthest sample end received (absolute position). */
+  /** Samples [pos, contigEnd): data[head .. head + length); filled[i] = 1 where zero-filled. */
+  data: Float64Array;
+  filled: Uint8Array;
+  head: number;
+  length: number;
+  /** End of the samples present without a hole from the emitted position on (absolute). */
+  contigEnd: number;
+  /** Frames beyond contigEnd, sorted by start, not overlapping. */
+  pending: Chunk[];
+  /** Furthest sample end received or zero-filled (absolute position). */
   maxEnd: number;
   /** Next expected sequence number; -1 before the first frame. */
   nextSeq: number;
-  missing: Set<number>;
+  /** Missing sequence numbers as ranges: [lo0, hi0, lo1, hi1, ...], sorted, hi exclusive. */
+  missing: number[];
 }
 
 const OK: AcceptStatus = { ok: true };
@@ -91,7 +114,17 @@ export class Reassembler {
   private finished = false;
 
   constructor(o: ReassemblerOptions) {
-    this.streams = Array.from({ length: o.streamCount }, () => ({ chunks: [], maxEnd: 0, nextSeq: -1, missing: new Set<number>() }));
+    this.streams = Array.from({ length: o.streamCount }, () => ({
+      data: new Float64Array(0),
+      filled: new Uint8Array(0),
+      head: 0,
+      length: 0,
+      contigEnd: 0,
+      pending: [],
+      maxEnd: 0,
+      nextSeq: -1,
+      missing: [],
+    }));
     this.reorderWindow = Math.round((o.reorderWindowSec ?? DEFAULT_REORDER_WINDOW_SEC) * o.sampleRate);
     this.maxSkew = Math.round((o.maxSkewSec ?? DEFAULT_MAX_SKEW_SEC) * o.sampleRate);
     this.maxJump = Math.round((o.maxJumpSec ?? DEFAULT_MAX_JUMP_SEC) * o.sampleRate);
@@ -105,11 +138,35 @@ export class Reassembler {
     return this.base === undefined ? 0 : this.pos - this.base;
   }
 
-  /** Samples held waiting for other streams or for missing frames, over all streams. */
+  /** Samples held waiting for other streams or for missing frames, over all streams (zero-fills not counted). */
   get bufferedSamples(): number {
     let n = 0;
-    for (const st of this.streams) for (const c of st.chunks) if (c.data) n += c.end - Math.max(c.start, this.pos);
+    for (const st of this.streams) n += heldData(st);
     return n;
+  }
+
+  /**
+   * Samples the engine will have to process because of this frame, before it is accepted: its own
+   * (past the emitted position) plus the zero-fill of the hole it opens in its stream and of the
+   * other streams it pushes past the skew bound. An upper bound (a hole later filled by a reordered
+   * frame is counted twice); the sequence number plays no part. O(streams).
+   */
+  cost(streamIndex: number, t0: number, n: number): number {
+    if (this.finished || n === 0) return 0;
+    const started = this.base !== undefined;
+    const pos = started ? this.pos : t0;
+    const end = t0 + n;
+    if (end <= pos) return 0;
+    const start = Math.max(t0, pos);
+    const maxEndOf = (st: StreamState) => (started ? Math.max(st.maxEnd, pos) : t0);
+    let lead = 0;
+    for (const st of this.streams) lead = Math.max(lead, maxEndOf(st));
+    const floor = Math.max(lead, end) - this.maxSkew;
+    let cost = end - start + Math.max(0, start - maxEndOf(this.streams[streamIndex]));
+    this.streams.forEach((st, k) => {
+      if (k !== streamIndex) cost += Math.max(0, floor - maxEndOf(st));
+    });
+    return cost;
   }
 
   /** One AUDIO frame. Returns a refusal only for frames that cannot be placed at all. */
@@ -119,24 +176,13 @@ export class Reassembler {
     if (this.base === undefined) {
       this.base = t0;
       this.pos = t0;
-      for (const s of this.streams) s.maxEnd = t0;
+      for (const s of this.streams) {
+        s.maxEnd = t0;
+        s.contigEnd = t0;
+      }
     }
     const position = Math.max(0, t0 - this.base);
-
-    // Sequence numbers: detect loss, reordering and duplicates.
-    if (st.nextSeq < 0 || seq === st.nextSeq) st.nextSeq = seq + 1;
-    else if (seq > st.nextSeq) {
-      const lost = seq - st.nextSeq;
-      for (let s = Math.max(st.nextSeq, seq - MAX_MISSING_SEQS); s < seq; s++) st.missing.add(s);
-      while (st.missing.size > MAX_MISSING_SEQS) st.missing.delete(st.missing.values().next().value as number);
-      this.onEvent({ event: 'gap', stream: streamIndex, position, frames: lost, expectedSeq: st.nextSeq, seq });
-      st.nextSeq = seq + 1;
-    } else if (st.missing.delete(seq)) {
-      this.onEvent({ event: 'reordered', stream: streamIndex, position, frames: 1, seq });
-    } else {
-      this.onEvent({ event: 'duplicate', stream: streamIndex, position, frames: 1, samples: samples.length, seq });
-      return OK;
-    }
+    if (!this.checkSeq(st, streamIndex, seq, position, samples.length)) return OK;
 
     if (samples.length === 0) return OK;
     let start = t0;
@@ -156,21 +202,26 @@ export class Reassembler {
       return { ok: false, message: `t0 ${t0} jumps ${start - st.maxEnd} samples past the stream's end; at most ${this.maxJump} allowed` };
     }
 
-    // Insert in order; overlapping data was already covered by another frame (or zero-filled).
-    const chunks = st.chunks;
-    let i = chunks.length;
-    while (i > 0 && chunks[i - 1].start > start) i--;
-    const prev = chunks[i - 1];
-    const next = chunks[i];
-    const overlapPrev = prev !== undefined && prev.end > start;
-    const overlapNext = next !== undefined && next.start < end;
-    if (overlapPrev || overlapNext) {
-      const filled = (overlapPrev && prev.data === null) || (overlapNext && next.data === null);
-      this.onEvent({ event: filled ? 'late' : 'overlap', stream: streamIndex, position, frames: 1, samples: end - start, seq });
+    // Overlaps: with the run (data, or zero-filled: then the frame is late), or with a waiting frame.
+    if (start < st.contigEnd) {
+      this.onEvent({ event: anyFilled(st, this.pos, start, Math.min(end, st.contigEnd)) ? 'late' : 'overlap', stream: streamIndex, position, frames: 1, samples: end - start, seq });
       return OK;
     }
-    chunks.splice(i, 0, { start, end, data });
+    const pending = st.pending;
+    const i = lowerBound(pending, start);
+    if ((i > 0 && pending[i - 1].end > start) || (i < pending.length && pending[i].start < end)) {
+      this.onEvent({ event: 'overlap', stream: streamIndex, position, frames: 1, samples: end - start, seq });
+      return OK;
+    }
     if (end > st.maxEnd) st.maxEnd = end;
+    if (start === st.contigEnd) {
+      this.append(st, data, 0);
+      this.absorb(st);
+    } else {
+      pending.splice(i, 0, { start, end, data });
+      // Too many frames waiting beyond holes: the oldest hole will not be filled in time.
+      while (pending.length > MAX_PENDING_CHUNKS) this.fillHole(st, streamIndex, 'dropout');
+    }
     this.settle();
     return OK;
   }
@@ -182,32 +233,57 @@ export class Reassembler {
       return;
     }
     this.finished = true;
-    const common = Math.min(...this.streams.map((s) => s.maxEnd));
+    let common = Infinity;
+    for (const st of this.streams) common = Math.min(common, st.maxEnd);
     this.streams.forEach((st, k) => {
-      const at = this.contiguousEnd(st);
-      const filled = this.fillHoles(st, common);
+      const at = st.contigEnd;
+      const filled = this.fillTo(st, common);
       if (filled > 0) this.onEvent({ event: 'dropout', stream: k, position: at - this.base!, samples: filled });
     });
     this.emit();
     this.streams.forEach((st, k) => {
-      let extra = 0;
-      for (const c of st.chunks) if (c.data) extra += c.end - Math.max(c.start, this.pos);
+      const extra = heldData(st);
       if (extra > 0) this.onEvent({ event: 'trimmed', stream: k, position: this.pos - this.base!, samples: extra });
-      st.chunks.length = 0;
+      st.pending.length = 0;
+      st.data = new Float64Array(0);
+      st.filled = new Uint8Array(0);
+      st.head = 0;
+      st.length = 0;
     });
+  }
+
+  /**
+   * Sequence numbers: detect loss, reordering and duplicates; false when the frame is a duplicate
+   * (dropped). Missing numbers are ranges, so a jump of any size costs O(1).
+   */
+  private checkSeq(st: StreamState, k: number, seq: number, position: number, n: number): boolean {
+    const m = st.missing;
+    if (st.nextSeq < 0 || seq === st.nextSeq) {
+      st.nextSeq = seq + 1;
+    } else if (seq > st.nextSeq) {
+      const lost = seq - st.nextSeq;
+      const oldest = seq - MAX_MISSING_SEQS;
+      m.push(Math.max(st.nextSeq, oldest), seq);
+      // Forget what fell out of the window, and the oldest ranges past the count.
+      while (m.length > 0 && m[1] <= oldest) m.splice(0, 2);
+      if (m.length > 0 && m[0] < oldest) m[0] = oldest;
+      if (m.length > 2 * MAX_MISSING_RANGES) m.splice(0, m.length - 2 * MAX_MISSING_RANGES);
+      this.onEvent({ event: 'gap', stream: k, position, frames: lost, expectedSeq: st.nextSeq, seq });
+      st.nextSeq = seq + 1;
+    } else if (removeMissing(m, seq)) {
+      this.onEvent({ event: 'reordered', stream: k, position, frames: 1, seq });
+    } else {
+      this.onEvent({ event: 'duplicate', stream: k, position, frames: 1, samples: n, seq });
+      return false;
+    }
+    return true;
   }
 
   private settle(): void {
     const base = this.base!;
     // Holes older than the reorder window are lost: zero-fill them.
     this.streams.forEach((st, k) => {
-      for (;;) {
-        const h = this.contiguousEnd(st);
-        const next = st.chunks.find((c) => c.start > h);
-        if (!next || st.maxEnd - h <= this.reorderWindow) break;
-        this.insertZeros(st, h, next.start);
-        this.onEvent({ event: 'dropout', stream: k, position: h - base, samples: next.start - h });
-      }
+      while (st.pending.length > 0 && st.maxEnd - st.contigEnd > this.reorderWindow) this.fillHole(st, k, 'dropout');
     });
     // Bounded buffering: a stream lagging the leader by more than maxSkew is zero-filled up to it.
     let lead = 0;
@@ -215,70 +291,148 @@ export class Reassembler {
     const floor = lead - this.maxSkew;
     if (floor > this.pos) {
       this.streams.forEach((st, k) => {
-        const at = this.contiguousEnd(st);
-        const filled = this.fillHoles(st, floor);
+        const at = st.contigEnd;
+        const filled = this.fillTo(st, floor);
         if (filled > 0) this.onEvent({ event: 'overflow', stream: k, position: at - base, samples: filled });
       });
     }
     this.emit();
   }
 
+  /** Zero-fill the first hole of `st` (up to its first waiting frame) and report it. */
+  private fillHole(st: StreamState, k: number, event: 'dropout'): void {
+    const at = st.contigEnd;
+    const to = st.pending[0].start;
+    this.appendZeros(st, to - at);
+    this.absorb(st);
+    this.onEvent({ event, stream: k, position: at - this.base!, samples: to - at });
+  }
+
   /** Zero-fill every hole of `st` below `limit`; returns the samples filled. */
-  private fillHoles(st: StreamState, limit: number): number {
+  private fillTo(st: StreamState, limit: number): number {
     let filled = 0;
-    for (;;) {
-      const h = this.contiguousEnd(st);
-      if (h >= limit) return filled;
-      const next = st.chunks.find((c) => c.start > h);
-      const to = Math.min(limit, next ? next.start : limit);
-      this.insertZeros(st, h, to);
+    while (st.contigEnd < limit) {
+      const to = st.pending.length > 0 ? Math.min(limit, st.pending[0].start) : limit;
+      filled += to - st.contigEnd;
+      this.appendZeros(st, to - st.contigEnd);
       if (to > st.maxEnd) st.maxEnd = to;
-      filled += to - h;
+      this.absorb(st);
     }
+    return filled;
   }
 
-  private insertZeros(st: StreamState, start: number, end: number): void {
-    let i = st.chunks.length;
-    while (i > 0 && st.chunks[i - 1].start > start) i--;
-    st.chunks.splice(i, 0, { start, end, data: null });
+  /** Move waiting frames that now continue the run into it. */
+  private absorb(st: StreamState): void {
+    while (st.pending.length > 0 && st.pending[0].start === st.contigEnd) this.append(st, st.pending.shift()!.data, 0);
   }
 
-  /** End of the data present without a hole from the emitted position on. */
-  private contiguousEnd(st: StreamState): number {
-    let p = this.pos;
-    for (const c of st.chunks) {
-      if (c.start > p) break;
-      if (c.end > p) p = c.end;
-    }
-    return p;
+  private append(st: StreamState, samples: Float64Array, fill: 0 | 1): void {
+    const n = samples.length;
+    this.reserve(st, n);
+    const at = st.head + st.length;
+    st.data.set(samples, at);
+    st.filled.fill(fill, at, at + n);
+    st.length += n;
+    st.contigEnd += n;
+  }
+
+  private appendZeros(st: StreamState, n: number): void {
+    this.reserve(st, n);
+    const at = st.head + st.length;
+    st.data.fill(0, at, at + n);
+    st.filled.fill(1, at, at + n);
+    st.length += n;
+    st.contigEnd += n;
+  }
+
+  /** Room for `n` more samples at the end of the run: compact, or grow to a power of two. */
+  private reserve(st: StreamState, n: number): void {
+    const need = st.length + n;
+    if (st.head + need <= st.data.length) return;
+    if (need <= st.data.length >> 1) {
+      st.data.copyWithin(0, st.head, st.head + st.length);
+      st.filled.copyWithin(0, st.head, st.head + st.length);
+      st.head = 0;
+    } else resize(st, need);
   }
 
   private emit(): void {
     let end = Infinity;
-    for (const st of this.streams) end = Math.min(end, this.contiguousEnd(st));
+    for (const st of this.streams) end = Math.min(end, st.contigEnd);
     while (this.pos < end) {
       const n = Math.min(end - this.pos, this.maxBlock);
-      const channels = this.streams.map((st) => this.take(st, n));
+      const channels = this.streams.map((st) => take(st, n));
       const t0 = this.pos - this.base!;
       this.pos += n;
       this.onBlock(t0, channels);
     }
   }
+}
 
-  /** Copy [pos, pos + n) out of a stream whose data covers it, dropping chunks fully consumed. */
-  private take(st: StreamState, n: number): Float64Array {
-    const out = new Float64Array(n);
-    const from = this.pos;
-    const to = from + n;
-    let drop = 0;
-    for (const c of st.chunks) {
-      if (c.start >= to) break;
-      const a = Math.max(c.start, from);
-      const b = Math.min(c.end, to);
-      if (c.data && b > a) out.set(c.data.subarray(a - c.start, b - c.start), a - from);
-      if (c.end <= to) drop++;
-    }
-    if (drop > 0) st.chunks.splice(0, drop);
-    return out;
+/** Copy the first `n` samples of the run out (a fresh array) and drop them; shrink a mostly empty buffer. */
+function take(st: StreamState, n: number): Float64Array {
+  const out = st.data.slice(st.head, st.head + n);
+  st.head += n;
+  st.length -= n;
+  if (st.length === 0) st.head = 0;
+  if (st.data.length > 16 * MIN_RUN_CAPACITY && st.length * 8 < st.data.length) resize(st, 2 * st.length + 1);
+  return out;
+}
+
+/** Move the run into new buffers of the smallest power of two ≥ `need` (at least MIN_RUN_CAPACITY). */
+function resize(st: StreamState, need: number): void {
+  const cap = Math.max(MIN_RUN_CAPACITY, 2 ** Math.ceil(Math.log2(need)));
+  const data = new Float64Array(cap);
+  const filled = new Uint8Array(cap);
+  data.set(st.data.subarray(st.head, st.head + st.length));
+  filled.set(st.filled.subarray(st.head, st.head + st.length));
+  st.data = data;
+  st.filled = filled;
+  st.head = 0;
+}
+
+/** Data samples held for a stream (the run minus its zero-fills, plus the waiting frames). */
+function heldData(st: StreamState): number {
+  let n = 0;
+  for (let i = st.head, e = st.head + st.length; i < e; i++) n += 1 - st.filled[i];
+  for (const c of st.pending) n += c.end - c.start;
+  return n;
+}
+
+/** Whether any sample of [from, to) (absolute, inside the run starting at `pos`) was zero-filled. */
+function anyFilled(st: StreamState, pos: number, from: number, to: number): boolean {
+  for (let i = st.head + (from - pos), e = st.head + (to - pos); i < e; i++) if (st.filled[i]) return true;
+  return false;
+}
+
+/** Index of the first chunk starting at or after `start`. */
+function lowerBound(chunks: Chunk[], start: number): number {
+  let lo = 0;
+  let hi = chunks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (chunks[mid].start < start) lo = mid + 1;
+    else hi = mid;
   }
+  return lo;
+}
+
+/** Remove `seq` from the missing ranges; false when it was not missing. */
+function removeMissing(m: number[], seq: number): boolean {
+  let lo = 0;
+  let hi = m.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (m[2 * mid + 1] <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  const r = 2 * lo;
+  if (r >= m.length || m[r] > seq) return false;
+  const a = m[r];
+  const b = m[r + 1];
+  if (a === seq && b === seq + 1) m.splice(r, 2);
+  else if (a === seq) m[r] = seq + 1;
+  else if (b === seq + 1) m[r + 1] = seq;
+  else m.splice(r, 2, a, seq, seq + 1, b);
+  return true;
 }

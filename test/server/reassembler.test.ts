@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Reassembler, type ReassemblyEvent } from '../../src/server/reassembler.js';
+import { MAX_MISSING_SEQS, MAX_PENDING_CHUNKS, Reassembler, type ReassemblyEvent } from '../../src/server/reassembler.js';
 import { seededRandom } from '../helpers/corpus.js';
 
 const FS = 1000;
@@ -177,5 +177,40 @@ describe('Reassembler', () => {
     expect(h.r.accept(0, 0, 0, new Float64Array(0)).ok).toBe(true);
     h.r.finish();
     expect(h.r.accept(0, 1, 0, ramp(10, 0)).ok).toBe(false);
+  });
+
+  it('sequence jumps of any size are one missing range: a late frame inside the window is reordered, older ones are duplicates', () => {
+    const h = harness(1);
+    h.r.accept(0, 0, 0, new Float64Array(0));
+    h.r.accept(0, 1_000_000_000, 0, new Float64Array(0));
+    h.r.accept(0, 1_000_000_000 - 5, 0, new Float64Array(0));
+    h.r.accept(0, 1_000_000_000 - 5, 0, new Float64Array(0));
+    h.r.accept(0, 1_000_000_000 - MAX_MISSING_SEQS - 1, 0, new Float64Array(0));
+    expect(h.kinds()).toEqual(['gap', 'reordered', 'duplicate', 'duplicate']);
+    expect(h.events[0]).toMatchObject({ frames: 1_000_000_000 - 1, expectedSeq: 1 });
+  });
+
+  it('at most MAX_PENDING_CHUNKS frames wait beyond holes: one more zero-fills the oldest hole at once', () => {
+    const h = harness(1, { reorderWindowSec: 10 });
+    h.r.accept(0, 0, 0, ramp(1, 0));
+    // Frames at 2, 4, 6, …: a one-sample hole before each.
+    for (let k = 1; k <= MAX_PENDING_CHUNKS + 1; k++) h.r.accept(0, k, 2 * k, ramp(1, 2 * k));
+    const dropouts = h.events.filter((e) => e.event === 'dropout');
+    expect(dropouts).toHaveLength(1);
+    expect(dropouts[0]).toMatchObject({ position: 1, samples: 1 });
+    expect(h.r.emittedSamples).toBe(3);
+  });
+
+  it('cost() counts the own samples of a frame plus the zero-fill it causes, before it is accepted', () => {
+    const h = harness(2, { maxSkewSec: 1, maxJumpSec: 10 });
+    expect(h.r.cost(0, 0, 100)).toBe(100);
+    h.r.accept(0, 0, 0, ramp(100, 0));
+    h.r.accept(1, 0, 0, ramp(100, 0));
+    // A 5 s jump on stream 0: its own hole (4900) and stream 1 filled to 1 s behind (4000 + 100 - 100).
+    expect(h.r.cost(0, 5000, 100)).toBe(100 + 4900 + 4100 - 100);
+    h.r.accept(0, 1, 5000, ramp(100, 0));
+    const filled = h.events.reduce((n, e) => n + (e.samples ?? 0), 0);
+    expect(filled).toBe(4900 + 4000);
+    expect(h.r.cost(1, 0, 100)).toBe(0); // entirely late
   });
 });
