@@ -1,7 +1,8 @@
 /**
  * Worker-thread side of `createWorkerEngineFactory` (worker-engine.ts): runs live engine sessions
- * for the main thread. Messages in: open / push / end; out: samples (one batch per push), delay,
- * summary, error. One worker serves many sessions.
+ * for the main thread. Messages in: open / push / end; out: pushed (one per push, acknowledging it,
+ * with the samples it produced), samples (the ones `end()` flushes), delay, summary, error. One worker
+ * serves many sessions.
  */
 import { parentPort } from 'node:worker_threads';
 import { createLiveEngineSession } from './engine.js';
@@ -14,6 +15,7 @@ export type ToWorker =
   | { type: 'end'; id: string };
 
 export type FromWorker =
+  | { type: 'pushed'; id: string; samples: MetricSample[] }
   | { type: 'samples'; id: string; samples: MetricSample[] }
   | { type: 'delay'; id: string; event: unknown }
   | { type: 'summary'; id: string; summary: unknown }
@@ -47,7 +49,8 @@ if (port) {
       if (!s) throw new Error(`no session ${m.id} in this worker`);
       if (m.type === 'push') {
         s.engine.push(m.block);
-        flush(m.id);
+        port.postMessage({ type: 'pushed', id: m.id, samples: s.pending } satisfies FromWorker);
+        s.pending = [];
       } else {
         s.engine.end();
         sessions.delete(m.id);

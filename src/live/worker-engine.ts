@@ -3,6 +3,8 @@
  * one session never stalls the event loop that serves ingest and the feed (design.md §5). The factory
  * has the `LiveEngineFactory` shape; sessions are spread round-robin over a fixed pool. Samples come
  * back one batch per pushed block, in order; the summary arrives after `end()` (asynchronously).
+ * Every push is acknowledged, so `backlogBytes` says how much audio a session has waiting in its
+ * worker (the server's ingest budget reads it: src/server/engine-queue.ts).
  */
 import { Worker } from 'node:worker_threads';
 import { Subject } from 'rxjs';
@@ -27,6 +29,10 @@ class WorkerSession implements LiveEngineSession {
   readonly delays$ = new Subject<DelayEvent>();
   readonly summary$ = new Subject<SummaryRecord>();
   private ended = false;
+  /** Bytes of each push not yet acknowledged by the worker, oldest first. */
+  private readonly inFlight: number[] = [];
+  private inFlightHead = 0;
+  private inFlightBytes = 0;
 
   constructor(
     private readonly worker: Worker,
@@ -44,6 +50,9 @@ class WorkerSession implements LiveEngineSession {
     const deg = block.deg.slice();
     const noisy = block.noisy?.slice();
     const transfer = [ref.buffer, deg.buffer, ...(noisy ? [noisy.buffer] : [])] as ArrayBuffer[];
+    const bytes = ref.byteLength + deg.byteLength + (noisy?.byteLength ?? 0);
+    this.inFlight.push(bytes);
+    this.inFlightBytes += bytes;
     this.worker.postMessage({ type: 'push', id: this.id, block: { t0: block.t0, sampleRate: block.sampleRate, ref, deg, noisy } } satisfies ToWorker, transfer);
   }
 
@@ -53,9 +62,21 @@ class WorkerSession implements LiveEngineSession {
     this.worker.postMessage({ type: 'end', id: this.id } satisfies ToWorker);
   }
 
+  /** Bytes of audio pushed to the worker and not yet processed by it. */
+  get backlogBytes(): number {
+    return this.inFlightBytes;
+  }
+
   /** @internal */
   receive(m: FromWorker): void {
-    if (m.type === 'samples') for (const s of m.samples) this.samples$.next(s);
+    if (m.type === 'pushed') {
+      this.inFlightBytes -= this.inFlight[this.inFlightHead++] ?? 0;
+      if (this.inFlightHead > 1024) {
+        this.inFlight.splice(0, this.inFlightHead);
+        this.inFlightHead = 0;
+      }
+      for (const s of m.samples) this.samples$.next(s);
+    } else if (m.type === 'samples') for (const s of m.samples) this.samples$.next(s);
     else if (m.type === 'delay') this.delays$.next(m.event as DelayEvent);
     else if (m.type === 'summary') {
       this.summary$.next(m.summary as SummaryRecord);
@@ -67,6 +88,9 @@ class WorkerSession implements LiveEngineSession {
 
   /** @internal */
   fail(e: Error): void {
+    this.inFlight.length = 0;
+    this.inFlightHead = 0;
+    this.inFlightBytes = 0;
     this.samples$.error(e);
     this.delays$.error(e);
     this.summary$.error(e);

@@ -3,12 +3,16 @@
  * aligned blocks; each ref/deg pair (one per speaker, noisy shared) gets a registry entry, a live
  * engine whose samples, delays and summary are published through the registry, and optionally a
  * spectrogram. Irregularities the reassembler reports go to the registry, to /metrics and back to the
- * sender.
+ * sender; each is charged to the sender's budget before it is sent (EVENT_COST_SAMPLES).
+ *
+ * Blocks reach each engine through a bounded queue (engine-queue.ts) whose backlog the connection's
+ * gate reads; an engine that fails (throws, or errs on its observables) ends the connection (4500).
  */
 import type { Subscription } from 'rxjs';
 import type { LiveEngineFactory, LiveEngineSession } from '../live/types.js';
 import type { IngestEventMessage, SpectrumMessage } from './feed-types.js';
 import type { ServerCounters } from './metrics-exporter.js';
+import { EngineQueue, type EngineLoad } from './engine-queue.js';
 import { CLOSE_CODES, streamName, type AudioFrame, type CloseCode, type OpenFrame, type StreamId } from './protocol.js';
 import { Reassembler, type ReassemblyEvent } from './reassembler.js';
 import type { SessionState } from './session-state.js';
@@ -17,12 +21,19 @@ import { PairSpectrogram, SPECTRUM_DB_MIN, SPECTRUM_DB_STEP } from './spectrum.j
 
 /** How long to wait for an engine's summary after `end()` before giving up on it (ms). */
 export const SUMMARY_TIMEOUT_MS = 30_000;
+/**
+ * What one irregularity costs its sender, in samples of the rate budget: the reply to the client, the
+ * feed message and the recording line it makes (a frame's own cost is ingest.ts FRAME_COST_SAMPLES).
+ */
+export const EVENT_COST_SAMPLES = 4096;
 
 /** What a session needs from the server. */
 export interface IngestSessionContext {
   registry: SessionRegistry;
   counters: ServerCounters;
   engineFactory: LiveEngineFactory;
+  /** The server-wide engine scheduler and backlog (engine-queue.ts). */
+  engineLoad: EngineLoad;
   reassembly: { reorderWindowSec?: number; maxSkewSec?: number; maxJumpSec?: number };
   /** Spectrogram columns per second (0: none). */
   spectrumRateHz: number;
@@ -38,12 +49,15 @@ export interface IngestSessionOwner {
   sendJson(msg: object): void;
   /** An engine threw on a block: the connection ends `session` and closes. */
   engineFailed(session: IngestSession, id: string, e: Error): void;
+  /** Spend `samples` of the sender's rate budget (for work the server does on its behalf). */
+  charge(samples: number): void;
 }
 
 /** One ref/deg pair of a session: its engine, spectrogram and state. */
 interface Pair {
   state: SessionState;
   engine: LiveEngineSession;
+  queue: EngineQueue;
   spectrogram: PairSpectrogram | undefined;
   subscriptions: Subscription[];
   /** Resolves when the engine's summary$ completes (or errs). */
@@ -92,9 +106,11 @@ export class IngestSession {
         ...(ids.length > 1 ? { group: name } : {}),
       });
       const engine = ctx.engineFactory({ id, sampleRate: frame.sampleRate, withNoisy, reportRateHz: ctx.reportRateHz, metrics: ctx.metrics });
+      // An observable that errs without a handler would be rethrown by RxJS and stop the process.
+      const failed = (e: unknown) => this.engineError(id, e as Error);
       const subscriptions = [
-        engine.samples$.subscribe((s) => ctx.registry.sample(state, s)),
-        engine.delays$.subscribe((d) => ctx.registry.delay(state, d)),
+        engine.samples$.subscribe({ next: (s) => ctx.registry.sample(state, s), error: failed }),
+        engine.delays$.subscribe({ next: (d) => ctx.registry.delay(state, d), error: failed }),
       ];
       const done = new Promise<void>((resolve) => {
         subscriptions.push(
@@ -111,6 +127,7 @@ export class IngestSession {
       this.pairs.push({
         state,
         engine,
+        queue: new EngineQueue(engine, ctx.engineLoad, frame.sampleRate, failed),
         spectrogram: ctx.spectrumRateHz > 0 ? new PairSpectrogram(frame.sampleRate, ctx.spectrumRateHz) : undefined,
         subscriptions,
         done,
@@ -122,6 +139,20 @@ export class IngestSession {
 
   get ids(): string[] {
     return this.pairs.map((p) => p.state.info.id);
+  }
+
+  /** Bytes of audio waiting for this session's engines. */
+  get backlogBytes(): number {
+    let n = 0;
+    for (const p of this.pairs) n += p.queue.backlogBytes;
+    return n;
+  }
+
+  /** Samples the engines will process because of this frame (reassembler.ts `cost`); 0 if it will be refused. */
+  cost(frame: AudioFrame): number {
+    const i = this.streams.findIndex((s) => s.kind === frame.stream.kind && s.speaker === frame.stream.speaker);
+    if (i < 0 || frame.sampleRate !== this.sampleRate) return 0;
+    return this.reassembler.cost(i, frame.t0, frame.samples.length);
   }
 
   audio(frame: AudioFrame): { ok: true } | { ok: false; code: CloseCode; message: string } {
@@ -143,13 +174,8 @@ export class IngestSession {
     } catch (e) {
       this.ctx.log(`earshot: session ${this.name}: flushing failed: ${(e as Error).message}`);
     }
-    for (const p of this.pairs) {
-      try {
-        p.engine.end();
-      } catch (e) {
-        this.ctx.log(`earshot: session ${p.state.info.id}: engine end failed: ${(e as Error).message}`);
-      }
-    }
+    // Every queued block still reaches its engine, then the engine ends.
+    await Promise.all(this.pairs.map((p) => p.queue.end()));
     await Promise.all(this.pairs.map((p) => withTimeout(p.done, SUMMARY_TIMEOUT_MS)));
     await Promise.all(
       this.pairs.map((p) => {
@@ -166,12 +192,7 @@ export class IngestSession {
     for (const p of this.pairs) {
       const ref = channels[p.refIndex];
       const deg = channels[p.degIndex];
-      try {
-        p.engine.push(noisy ? { t0, sampleRate: this.sampleRate, ref, deg, noisy } : { t0, sampleRate: this.sampleRate, ref, deg });
-      } catch (e) {
-        this.conn.engineFailed(this, p.state.info.id, e as Error);
-        return;
-      }
+      p.queue.push(noisy ? { t0, sampleRate: this.sampleRate, ref, deg, noisy } : { t0, sampleRate: this.sampleRate, ref, deg });
       p.spectrogram?.update(ref, deg, (c) => {
         const msg: SpectrumMessage = {
           type: 'spectrum',
@@ -189,7 +210,16 @@ export class IngestSession {
     }
   }
 
+  private engineError(id: string, e: Error): void {
+    if (this.ended) {
+      this.ctx.log(`earshot: session ${id}: engine failed while ending: ${e.message}`);
+      return;
+    }
+    this.conn.engineFailed(this, id, e);
+  }
+
   private onIrregular(e: ReassemblyEvent): void {
+    this.conn.charge(EVENT_COST_SAMPLES);
     const stream = this.streams[e.stream];
     this.ctx.counters.irregular(e.event, e.frames ?? 0, e.samples ?? 0);
     const pair = this.pairs[stream.kind === 'noisy' ? 0 : stream.speaker] ?? this.pairs[0];

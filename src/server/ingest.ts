@@ -7,16 +7,40 @@
  * noticed in this client's frames, `closed` (with the summaries) after CLOSE, and `error` just before
  * the server closes the connection with a code from CLOSE_CODES.
  *
- * Rate limit (rate-limit.ts): a token bucket of `maxSamplesPerSec` samples (burst: one second's worth)
- * per connection. A client above it is throttled, not refused: the messages already read wait in a
- * small queue, the server stops reading its socket until the bucket refills, and TCP pushes back on
- * the sender (the time spent paused is counted in /metrics).
+ * One cost model, charged before the work (docs/server.md "Budgets"): every message costs
+ * FRAME_COST_SAMPLES, an OPEN OPEN_COST_SHARE of a second's budget, an AUDIO frame the samples it makes the engines
+ * process (its own and the zero-fill it causes: reassembler.ts `cost`), and every irregularity it
+ * makes the server report EVENT_COST_SAMPLES (ingest-session.ts). They are spent from a token bucket
+ * of `maxSamplesPerSec` (burst: one second's worth) per connection. A client over it is throttled,
+ * not refused: the messages already read wait in a small queue, the server stops reading its socket
+ * until the gate opens, and TCP pushes back on the sender (time paused counted in /metrics). The gate
+ * also stays shut while the audio the connection's sessions have waiting for their engines is over
+ * `maxEngineBacklogBytes` (or the server's over `maxServerEngineBacklogBytes`).
+ *
+ * Bounded queues, each closing the connection when exceeded (a client cannot get there by sending
+ * alone, since its socket is paused first): the messages waiting at the gate (4429), the replies it
+ * does not read (`maxReplyBufferBytes`, 4408).
  */
 import type { WebSocket } from 'ws';
 import { randomBytes } from 'node:crypto';
 import { IngestSession, type IngestSessionContext } from './ingest-session.js';
 import { CLOSE_CODES, decodeFrame, streamName, type CloseCode, type OpenFrame } from './protocol.js';
 import { Throttle, TokenBucket } from './rate-limit.js';
+import { closeWithoutReading, truncateUtf8 } from './ws-guard.js';
+
+/** What every message costs (samples of the rate budget): decoding, placing, bookkeeping. */
+export const FRAME_COST_SAMPLES = 128;
+/**
+ * What an OPEN costs on top, as a share of the per-second budget (1/20: 200 000 samples at the
+ * default rate): building the engines, registry and recording entries, feed messages.
+ */
+export const OPEN_COST_SHARE = 1 / 20;
+/** A connection spends at most this share of its per-second budget in one event-loop turn (1/20: 50 ms worth). */
+const TURN_SHARE = 20;
+/** While the engine backlog keeps the gate shut, how often it is checked again (ms). */
+const BACKLOG_POLL_MS = 5;
+/** Messages read but waiting at the gate, at most (bytes): a few socket reads' worth. */
+const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 
 export interface IngestLimits {
   /** Sessions one connection may have open at once. */
@@ -25,6 +49,14 @@ export interface IngestLimits {
   maxSessions: number;
   /** Samples per second over all streams of one connection (the token bucket's rate). */
   maxSamplesPerSec: number;
+  /** Open ingest connections on the server (more: close 4429 at the upgrade). */
+  maxIngestConnections: number;
+  /** Bytes of audio one connection's sessions may have waiting for their engines before it is paused. */
+  maxEngineBacklogBytes: number;
+  /** The same over the whole server: past it, every connection with audio waiting is paused. */
+  maxServerEngineBacklogBytes: number;
+  /** Bytes of replies a client may leave unread in its socket's buffer (more: close 4408). */
+  maxReplyBufferBytes: number;
 }
 
 export const DEFAULT_INGEST_LIMITS: IngestLimits = {
@@ -32,6 +64,11 @@ export const DEFAULT_INGEST_LIMITS: IngestLimits = {
   maxSessions: 256,
   // 4 M samples/s ≈ 80× real time for a 16 kHz ref/deg/noisy session, or 27 such sessions in real time.
   maxSamplesPerSec: 4_000_000,
+  maxIngestConnections: 256,
+  // 16 MiB of float64 ≈ 2 M samples: a minute of a 16 kHz ref/deg pair waiting for a busy engine.
+  maxEngineBacklogBytes: 16 * 1024 * 1024,
+  maxServerEngineBacklogBytes: 128 * 1024 * 1024,
+  maxReplyBufferBytes: 1024 * 1024,
 };
 
 export interface IngestContext extends IngestSessionContext {
@@ -46,12 +83,15 @@ export class IngestConnection {
   /** Messages (data, isBinary) in order, held back while the connection is over its rate. */
   private readonly throttle: Throttle<[Buffer, boolean]>;
   private closed = false;
+  /** Budget spent in this event-loop turn (reset on the next turn). */
+  private turnSpent = 0;
+  private turnResetScheduled = false;
 
   constructor(ws: WebSocket, ctx: IngestContext) {
     this.ws = ws;
     this.ctx = ctx;
     this.bucket = new TokenBucket(ctx.limits.maxSamplesPerSec);
-    this.throttle = new Throttle(this.bucket, {
+    this.throttle = new Throttle(() => this.gate(), {
       pause: () => ws.pause(),
       resume: () => ws.resume(),
       process: ([data, isBinary]) => this.process(data, isBinary),
@@ -69,32 +109,72 @@ export class IngestConnection {
     return this.sessions.size;
   }
 
-  sendJson(msg: object): void {
-    if (!this.closed) this.ws.send(JSON.stringify(msg));
+  /** Bytes of audio this connection's sessions have waiting for their engines. */
+  get backlogBytes(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) n += s.backlogBytes;
+    return n;
   }
 
-  /** Refuse: tell the client why, then close with the code. */
+  /** A reply to the client; one it leaves unread past the reply budget closes the connection (4408). */
+  sendJson(msg: object): void {
+    if (this.closed) return;
+    if (this.ws.bufferedAmount > this.ctx.limits.maxReplyBufferBytes) {
+      this.refuse(CLOSE_CODES.slowConsumer, 'slow-consumer', `ingest client does not read its replies: more than ${this.ctx.limits.maxReplyBufferBytes} bytes unread`);
+      return;
+    }
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  charge(samples: number): void {
+    this.bucket.take(samples);
+    this.turnSpent += samples;
+    if (this.turnResetScheduled) return;
+    this.turnResetScheduled = true;
+    setImmediate(() => {
+      this.turnSpent = 0;
+      this.turnResetScheduled = false;
+    });
+  }
+
+  /** Refuse: tell the client why, then close with the code (and read nothing more from it). */
   refuse(code: CloseCode, reason: string, message: string): void {
     if (this.closed) return;
     this.ctx.counters.refuse(reason);
-    this.sendJson({ type: 'error', code, message });
-    // Close reasons are limited to 123 bytes of UTF-8.
-    this.ws.close(code, truncate(message, 120));
+    this.ws.send(JSON.stringify({ type: 'error', code, message }));
+    closeWithoutReading(this.ws, code, message);
     this.onClose(`refused: ${reason}`);
   }
 
   engineFailed(session: IngestSession, id: string, e: Error): void {
+    if (this.closed) return;
     this.ctx.log(`earshot: session ${id}: engine failed: ${e.stack ?? e.message}`);
-    this.sendJson({ type: 'error', code: CLOSE_CODES.internal, message: `session ${id}: engine failed: ${e.message}` });
+    this.ws.send(JSON.stringify({ type: 'error', code: CLOSE_CODES.internal, message: `session ${id}: engine failed: ${e.message}` }));
     this.sessions.delete(session.handle);
     void session.end(`engine failed: ${e.message}`);
-    this.ws.close(CLOSE_CODES.internal, truncate(`engine failed: ${e.message}`, 120));
+    closeWithoutReading(this.ws, CLOSE_CODES.internal, `engine failed: ${e.message}`);
     this.onClose('engine failed');
+  }
+
+  /** 0 while the connection may be read; else ms until the gate is asked again (rate-limit.ts). */
+  private gate(): number {
+    if (this.bucket.inDebt()) return this.bucket.msUntilPaid();
+    // A burst is spread over event-loop turns, so one client's second of budget never blocks the loop at once.
+    if (this.turnSpent > this.bucket.ratePerSec / TURN_SHARE) return 1;
+    const { limits, engineLoad } = this.ctx;
+    const backlog = this.backlogBytes;
+    if (backlog > limits.maxEngineBacklogBytes) return BACKLOG_POLL_MS;
+    if (backlog > 0 && engineLoad.backlogBytes > limits.maxServerEngineBacklogBytes) return BACKLOG_POLL_MS;
+    return 0;
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
-    this.throttle.offer([data, isBinary]);
+    if (this.throttle.queuedBytes > MAX_WAITING_BYTES) {
+      this.refuse(CLOSE_CODES.tooMany, 'over-budget', `more than ${MAX_WAITING_BYTES} bytes of messages waiting for the rate budget`);
+      return;
+    }
+    this.throttle.offer([data, isBinary], data.length);
   }
 
   /** Handle one message; nothing a client sends may throw out of here (it would stop the server). */
@@ -109,6 +189,7 @@ export class IngestConnection {
 
   private handle(data: Buffer, isBinary: boolean): void {
     this.ctx.counters.ingestBytes += data.length;
+    this.charge(FRAME_COST_SAMPLES);
     if (!isBinary) {
       this.refuse(CLOSE_CODES.badFrame, 'bad-frame', 'ingest frames must be binary WebSocket messages');
       return;
@@ -129,7 +210,8 @@ export class IngestConnection {
       }
       this.ctx.counters.ingestFrames++;
       this.ctx.counters.ingestSamples += frame.samples.length;
-      this.bucket.take(frame.samples.length);
+      // Charged before any work: the samples this frame makes the engines process, zero-fills included.
+      this.charge(session.cost(frame));
       const status = session.audio(frame);
       if (!status.ok) this.refuse(status.code, 'bad-frame', status.message);
     }
@@ -137,6 +219,7 @@ export class IngestConnection {
 
   private open(frame: OpenFrame): void {
     const { limits, registry } = this.ctx;
+    this.charge(Math.round(this.bucket.ratePerSec * OPEN_COST_SHARE));
     if (this.sessions.has(frame.handle)) {
       this.refuse(CLOSE_CODES.badFrame, 'bad-frame', `session handle ${frame.handle} is already open on this connection`);
       return;
@@ -211,11 +294,6 @@ export class IngestConnection {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(sessions.map((s) => s.end('server shutting down')));
-    this.ws.close(CLOSE_CODES.goingAway, 'server shutting down');
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(CLOSE_CODES.goingAway, truncateUtf8('server shutting down', 120));
   }
-}
-
-function truncate(s: string, bytes: number): string {
-  const b = Buffer.from(s);
-  return b.length <= bytes ? s : `${b.subarray(0, bytes - 3).toString('utf8').replace(/\uFFFD$/, '')}...`;
 }

@@ -22,6 +22,11 @@ function promLabel(key: string): string {
   return metricDefinition(key)?.prometheus ?? key;
 }
 
+/** Only finite numbers become Prometheus values (prom-client throws on anything else). */
+function finite(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
 /** Plain counters the server increments on its hot paths (no labels lookups there). */
 export class ServerCounters {
   sessionsOpened = 0;
@@ -60,6 +65,8 @@ export interface ExporterSources {
   feedClients: () => number;
   feedClientsBehind: () => number;
   ingestConnections: () => number;
+  /** Bytes of audio waiting for engines (engine-queue.ts), when the server has ingest. */
+  engineBacklogBytes?: () => number;
 }
 
 export class MetricsExporter {
@@ -84,7 +91,7 @@ export class MetricsExporter {
       collect() {
         this.reset();
         for (const s of sources.sessions()) {
-          for (const e of s.latest.values()) if (e.value !== null) this.set({ session: s.info.id, metric: promLabel(e.metric), window: e.window }, e.value);
+          for (const e of s.latest.values()) if (finite(e.value)) this.set({ session: s.info.id, metric: promLabel(e.metric), window: e.window }, e.value);
         }
       },
     });
@@ -96,7 +103,7 @@ export class MetricsExporter {
       collect() {
         this.reset();
         for (const s of sources.sessions()) {
-          for (const e of s.latest.values()) if (e.uncertainty !== null) this.set({ session: s.info.id, metric: promLabel(e.metric), window: e.window }, e.uncertainty);
+          for (const e of s.latest.values()) if (finite(e.uncertainty)) this.set({ session: s.info.id, metric: promLabel(e.metric), window: e.window }, e.uncertainty);
         }
       },
     });
@@ -107,7 +114,7 @@ export class MetricsExporter {
       registers,
       collect() {
         this.reset();
-        for (const s of sources.sessions()) this.set({ session: s.info.id }, s.t);
+        for (const s of sources.sessions()) if (finite(s.t)) this.set({ session: s.info.id }, s.t);
       },
     });
     new Gauge({
@@ -117,7 +124,7 @@ export class MetricsExporter {
       registers,
       collect() {
         this.reset();
-        for (const s of sources.sessions()) if (s.delay) this.set({ session: s.info.id }, s.delay.delayMs);
+        for (const s of sources.sessions()) if (finite(s.delay?.delayMs)) this.set({ session: s.info.id }, s.delay!.delayMs);
       },
     });
     new Gauge({
@@ -127,7 +134,7 @@ export class MetricsExporter {
       registers,
       collect() {
         this.reset();
-        for (const s of sources.sessions()) if (s.delay) this.set({ session: s.info.id }, s.delay.confidence);
+        for (const s of sources.sessions()) if (finite(s.delay?.confidence)) this.set({ session: s.info.id }, s.delay!.confidence);
       },
     });
     new Gauge({
@@ -165,10 +172,18 @@ export class MetricsExporter {
         this.set(sources.ingestConnections());
       },
     });
+    new Gauge({
+      name: 'earshot_ingest_engine_backlog_bytes',
+      help: 'Bytes of audio waiting for the live engines (in the server and in its worker threads); past the budgets, ingest sockets are paused',
+      registers,
+      collect() {
+        this.set(sources.engineBacklogBytes?.() ?? 0);
+      },
+    });
     counter('earshot_ingest_frames_total', 'AUDIO frames received', () => counters.ingestFrames);
     counter('earshot_ingest_samples_total', 'Samples received over all streams', () => counters.ingestSamples);
     counter('earshot_ingest_bytes_total', 'Bytes of ingest messages received', () => counters.ingestBytes);
-    counter('earshot_ingest_throttled_seconds_total', 'Time ingest connections spent paused by the rate limit (s)', () => counters.ingestThrottledMs / 1000);
+    counter('earshot_ingest_throttled_seconds_total', 'Time ingest connections spent paused by the rate limit or the engine backlog budget (s)', () => counters.ingestThrottledMs / 1000);
     new Gauge({
       name: 'earshot_ingest_rate_samples_per_second',
       help: `Samples received per second over all streams, averaged over ${RATE_WINDOW_SEC} s`,

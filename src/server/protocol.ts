@@ -67,13 +67,13 @@ export const CLOSE_CODES = {
   unauthorized: 4401,
   /** Origin header not allowed, or a non-loopback Host header on a loopback server (DNS rebinding). */
   forbiddenOrigin: 4403,
-  /** Feed client too slow: its backlog passed the hard limit. */
+  /** Client too slow: a feed client's backlog passed the hard limit, or an ingest client left its replies unread. */
   slowConsumer: 4408,
   /** Session name already in use by a live session. */
   sessionExists: 4409,
   /** Protocol version not supported. */
   badVersion: 4426,
-  /** Too many sessions on this connection or on the server, or too many feed clients. */
+  /** Too many sessions, connections or feed clients, or a client over a budget the server cannot pause it under. */
   tooMany: 4429,
   /** The session's engine failed. */
   internal: 4500,

@@ -1,12 +1,13 @@
 /**
- * Ingest rate limiting: a token bucket of samples per connection, and the throttle that makes a client
- * above the rate wait instead of refusing it.
+ * Rate limiting: a token bucket of cost units (ingest: samples; feed: bytes) per connection, and the
+ * throttle that makes a client over its budget wait instead of refusing it.
  *
  * The bucket holds at most one second's worth of tokens (the burst) and refills continuously; a
- * message spends its sample count and may leave the bucket in debt. While it is in debt, the throttle
- * holds the messages already read in a small queue, stops reading the socket (so TCP pushes back on
- * the sender) and processes the queue as the bucket refills. How long the socket stayed paused is
- * reported once per throttled stretch (counted in /metrics).
+ * message spends its cost and may leave the bucket in debt. While the throttle's gate says wait (the
+ * bucket is in debt, or the work the client caused has not been done yet), it holds the messages
+ * already read in a small queue, stops reading the socket (so TCP pushes back on the sender) and
+ * processes the queue once the gate opens. How long the socket stayed paused is reported once per
+ * throttled stretch (counted in /metrics).
  */
 
 /** Tokens (samples) per second, refilled continuously up to one second's worth. */
@@ -58,30 +59,47 @@ export interface ThrottleHooks<T> {
   resumed(pausedMs: number): void;
 }
 
+/** A gate: 0 when the next message may be processed, else how long to wait before asking again (ms). */
+export type ThrottleGate = () => number;
+
+/** The gate of a bare token bucket: wait while it is in debt. */
+export function bucketGate(bucket: TokenBucket): ThrottleGate {
+  return () => (bucket.inDebt() ? bucket.msUntilPaid() : 0);
+}
+
 /**
- * Processes messages in order while the bucket is not in debt; otherwise queues them, pauses the
- * source and catches up on a timer as the bucket refills. The caller spends the tokens (in `process`,
- * once it knows a message's cost).
+ * Processes messages in order while the gate is open; otherwise queues them, pauses the source and
+ * catches up on a timer. The caller spends the tokens (in `process`, once it knows a message's cost).
  */
 export class Throttle<T> {
-  private readonly bucket: TokenBucket;
+  private readonly gate: ThrottleGate;
   private readonly hooks: ThrottleHooks<T>;
-  /** Messages received while over the rate, processed as the bucket refills. */
+  /** Messages received while over the budget, processed once the gate opens; their sizes. */
   private readonly deferred: T[] = [];
+  private readonly sizes: number[] = [];
+  private deferredBytes = 0;
   private paused = false;
   private pausedAt = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(bucket: TokenBucket, hooks: ThrottleHooks<T>) {
-    this.bucket = bucket;
+  /** `gate`: a TokenBucket (wait while in debt) or any gate function. */
+  constructor(gate: TokenBucket | ThrottleGate, hooks: ThrottleHooks<T>) {
+    this.gate = gate instanceof TokenBucket ? bucketGate(gate) : gate;
     this.hooks = hooks;
   }
 
+  /** Bytes of the messages waiting (as given to `offer`). */
+  get queuedBytes(): number {
+    return this.deferredBytes;
+  }
+
   /** Process `message` now, or queue it behind the ones waiting (source paused until they are done). */
-  offer(message: T): void {
-    if (this.deferred.length > 0 || this.bucket.inDebt()) {
-      // Over the rate: hold this message (the source is paused, so few can pile up) and catch up later.
+  offer(message: T, bytes = 0): void {
+    if (this.deferred.length > 0 || this.gate() > 0) {
+      // Over the budget: hold this message (the source is paused, so few can pile up) and catch up later.
       this.deferred.push(message);
+      this.sizes.push(bytes);
+      this.deferredBytes += bytes;
       this.scheduleCatchUp();
       return;
     }
@@ -92,6 +110,8 @@ export class Throttle<T> {
   stop(): void {
     clearTimeout(this.timer);
     this.deferred.length = 0;
+    this.sizes.length = 0;
+    this.deferredBytes = 0;
   }
 
   private scheduleCatchUp(): void {
@@ -103,7 +123,8 @@ export class Throttle<T> {
     }
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      while (!this.hooks.closed() && this.deferred.length > 0 && !this.bucket.inDebt()) {
+      while (!this.hooks.closed() && this.deferred.length > 0 && this.gate() === 0) {
+        this.deferredBytes -= this.sizes.shift()!;
         this.hooks.process(this.deferred.shift()!);
       }
       if (this.hooks.closed()) return;
@@ -113,6 +134,6 @@ export class Throttle<T> {
         this.hooks.resumed(performance.now() - this.pausedAt);
         this.hooks.resume();
       }
-    }, this.bucket.msUntilPaid());
+    }, Math.max(1, this.gate()));
   }
 }

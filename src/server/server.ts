@@ -24,11 +24,13 @@ import { selectMetrics } from '../metrics/registry.js';
 import { DEFAULT_ALERT_RULES } from './alerts.js';
 import type { AlertRule } from './feed-types.js';
 import { FEED_MAX_CLIENT_MESSAGE_BYTES, FeedHub, type FeedHubOptions } from './feed-hub.js';
+import { EngineLoad } from './engine-queue.js';
 import { DEFAULT_INGEST_LIMITS, IngestConnection, type IngestLimits } from './ingest.js';
 import { MetricsExporter, ServerCounters } from './metrics-exporter.js';
 import { CLOSE_CODES } from './protocol.js';
 import { Recorder } from './recorder.js';
 import { hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenMatches } from './security.js';
+import { refuseUpgrade } from './ws-guard.js';
 import { SessionRegistry } from './sessions.js';
 import { SPECTRUM_RATE_HZ } from './spectrum.js';
 import { defaultDashboardDir, serveStatic } from './static-files.js';
@@ -67,6 +69,8 @@ export interface ServerOptions {
   alertRules?: AlertRule[];
   /** Write every session's feed as JSON lines into this directory. */
   recordDir?: string;
+  /** Rotate a recording to a new part before it passes this size (bytes; `--record-max-mb`). Default 512 MiB. */
+  recordMaxBytes?: number;
   /** Accept ingest connections (false for `earshot replay`). Default true. */
   ingest?: boolean;
   limits?: Partial<ServerLimits>;
@@ -110,7 +114,8 @@ async function defaultEngineFactory(): Promise<LiveEngineFactory> {
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<EarshotServer> {
-  const host = options.host ?? DEFAULT_HOST;
+  // "[::1]" as in URLs is "::1" to listen(): getaddrinfo knows no brackets.
+  const host = (options.host ?? DEFAULT_HOST).replace(/^\[(.*)\]$/, '$1');
   const token = options.token === '' ? undefined : options.token;
   if (!isLoopbackHost(host) && token === undefined) {
     throw earshotError('ERR_USAGE', `refusing to listen on ${host} without a token: anyone who can reach it could push audio and read the feed; give --token (or EARSHOT_TOKEN)`);
@@ -127,17 +132,19 @@ export async function startServer(options: ServerOptions = {}): Promise<EarshotS
   const dashboardDir = options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir;
 
   const counters = new ServerCounters();
-  const recorder = options.recordDir ? new Recorder(options.recordDir, log) : undefined;
+  const recorder = options.recordDir ? new Recorder(options.recordDir, log, { maxFileBytes: options.recordMaxBytes }) : undefined;
   const registry = new SessionRegistry({ alertRules: options.alertRules ?? DEFAULT_ALERT_RULES, counters, recorder, endedRetentionSec: options.endedRetentionSec });
   const hub = new FeedHub(registry, counters, { maxClients: limits.maxFeedClients, ...options.feed });
   registry.hub = hub;
   const ingestConnections = new Set<IngestConnection>();
+  const engineLoad = new EngineLoad();
   const exporter = new MetricsExporter({
     counters,
     sessions: () => registry.states(),
     feedClients: () => hub.clientCount,
     feedClientsBehind: () => hub.behindCount,
     ingestConnections: () => ingestConnections.size,
+    engineBacklogBytes: () => engineLoad.backlogBytes,
   });
 
   const wsOptions = { noServer: true, perMessageDeflate: false, clientTracking: true } as const;
@@ -146,24 +153,19 @@ export async function startServer(options: ServerOptions = {}): Promise<EarshotS
 
   const authorised = (req: IncomingMessage) => token === undefined || tokenMatches(token, requestToken(req));
 
-  /** Upgrade first, then refuse with a close code: browsers see close codes, never HTTP statuses. */
-  const admit = (ws: WebSocket, req: IncomingMessage): boolean => {
-    if (!hostAllowed(req, host)) {
-      counters.refuse('forbidden-host');
-      ws.close(CLOSE_CODES.forbiddenOrigin, `host ${String(req.headers.host).slice(0, 80)} not allowed on a loopback server`);
-      return false;
+  /**
+   * Why an upgrade is refused (undefined: admitted). Refusals still complete the upgrade, so that
+   * browsers, which never see the HTTP status of a failed one, get the close code (ws-guard.ts).
+   */
+  const refusal = (req: IncomingMessage, path: string): { code: number; reason: string; counter: string } | undefined => {
+    if (!hostAllowed(req, host)) return { code: CLOSE_CODES.forbiddenOrigin, reason: `host ${String(req.headers.host).slice(0, 80)} not allowed on a loopback server`, counter: 'forbidden-host' };
+    if (!originAllowed(req, allowedOrigins)) return { code: CLOSE_CODES.forbiddenOrigin, reason: `origin ${String(req.headers.origin).slice(0, 80)} not allowed`, counter: 'forbidden-origin' };
+    if (!authorised(req)) return { code: CLOSE_CODES.unauthorized, reason: requestToken(req) === undefined ? 'token required' : 'wrong token', counter: 'unauthorized' };
+    if (path === '/feed' && hub.clientCount >= limits.maxFeedClients) return { code: CLOSE_CODES.tooMany, reason: `at most ${limits.maxFeedClients} feed clients`, counter: 'too-many-feed-clients' };
+    if (path === '/ingest' && ingestConnections.size >= limits.maxIngestConnections) {
+      return { code: CLOSE_CODES.tooMany, reason: `at most ${limits.maxIngestConnections} ingest connections`, counter: 'too-many-ingest-connections' };
     }
-    if (!originAllowed(req, allowedOrigins)) {
-      counters.refuse('forbidden-origin');
-      ws.close(CLOSE_CODES.forbiddenOrigin, `origin ${String(req.headers.origin).slice(0, 80)} not allowed`);
-      return false;
-    }
-    if (!authorised(req)) {
-      counters.refuse('unauthorized');
-      ws.close(CLOSE_CODES.unauthorized, requestToken(req) === undefined ? 'token required' : 'wrong token');
-      return false;
-    }
-    return true;
+    return undefined;
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -217,8 +219,22 @@ export async function startServer(options: ServerOptions = {}): Promise<EarshotS
 
   const http = createServer(onRequest);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // From the moment the socket is ours: a peer that resets it is not an error of the server's.
+    socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === '/ingest' && ingestEnabled && engineFactory) {
+    const isIngest = path === '/ingest' && ingestEnabled && engineFactory !== undefined;
+    if (!isIngest && path !== '/feed') {
+      counters.refuse('unknown-path');
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const refused = refusal(req, path);
+    if (refused) {
+      counters.refuse(refused.counter);
+      refuseUpgrade(req, socket, refused.code, refused.reason);
+      return;
+    }
+    if (isIngest) {
       const metrics = connectionMetrics(req.url, options.metrics);
       if (metrics instanceof Error) {
         counters.refuse('bad-metrics');
@@ -226,13 +242,14 @@ export async function startServer(options: ServerOptions = {}): Promise<EarshotS
         return;
       }
       ingestWss.handleUpgrade(req, socket, head, (ws) => {
-        if (!admit(ws, req)) return;
+        ws.on('error', () => {});
         alive.add(ws);
         ws.on('pong', () => alive.add(ws));
         const conn = new IngestConnection(ws, {
           registry,
           counters,
-          engineFactory,
+          engineFactory: engineFactory!,
+          engineLoad,
           limits,
           reassembly: options.reassembly ?? {},
           spectrumRateHz: options.spectrumRateHz ?? SPECTRUM_RATE_HZ,
@@ -243,13 +260,11 @@ export async function startServer(options: ServerOptions = {}): Promise<EarshotS
         ingestConnections.add(conn);
         ws.on('close', () => ingestConnections.delete(conn));
       });
-    } else if (path === '/feed') {
-      feedWss.handleUpgrade(req, socket, head, (ws) => {
-        if (admit(ws, req)) hub.attach(ws, req);
-      });
     } else {
-      counters.refuse('unknown-path');
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      feedWss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => {});
+        hub.attach(ws, req);
+      });
     }
   });
 
