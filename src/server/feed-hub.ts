@@ -9,8 +9,14 @@
  *   latest per session, spectrum columns are skipped (counted), and the few other messages (alerts,
  *   session events, summaries) wait in order. Once its buffer drains below LOW_WATER it receives the
  *   coalesced values (`coalesced: true`) and the waiting messages, and is live again.
- * - Past HARD_LIMIT bytes (buffered + waiting), or behind for longer than MAX_STALL, it is closed
- *   with 4408 (and its socket destroyed a second later if it does not answer the close).
+ * - Past HARD_LIMIT bytes (buffered + waiting), or behind for longer than MAX_STALL (counted from
+ *   when it fell behind; writes do not restart it), it is closed with 4408 (and its socket destroyed
+ *   a second later if it does not answer the close).
+ * - History snapshots (the costly messages: up to a few hundred kB) go out only while the client is
+ *   not behind and within its budget: a token bucket of `clientBytesPerSec` that its own messages
+ *   (their bytes plus CLIENT_MESSAGE_COST_BYTES each) and its snapshots spend. A snapshot is sent at
+ *   most once per session per client until the client unsubscribes from it, so repeated or toggled
+ *   subscriptions cost O(1) each. Over budget, the client's socket is not read until it refills.
  * Nothing a client does blocks the caller of `publish`: ingest and the other clients never wait.
  *
  * Note: on loopback the kernel absorbs the first 3–4 MB of a stalled client's backlog before ws's
@@ -19,6 +25,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES } from './protocol.js';
+import { Throttle, TokenBucket } from './rate-limit.js';
+import { closeWithoutReading } from './ws-guard.js';
 import { FEED_PROTOCOL_VERSION, type AlertRule, type DelayMessage, type FeedMessage, type SampleEntry, type SamplesMessage, type SessionInfo } from './feed-types.js';
 import type { ServerCounters } from './metrics-exporter.js';
 import type { SessionState } from './session-state.js';
@@ -37,6 +45,8 @@ export interface FeedHubOptions {
   maxClients: number;
   /** Ping interval (ms); a client that missed the previous pong is dropped. 0 disables. */
   heartbeatMs: number;
+  /** Per-client budget (bytes per second, burst one second's worth) of its messages plus its snapshots. */
+  clientBytesPerSec: number;
 }
 
 export const DEFAULT_FEED_OPTIONS: FeedHubOptions = {
@@ -47,6 +57,8 @@ export const DEFAULT_FEED_OPTIONS: FeedHubOptions = {
   checkIntervalMs: 50,
   maxClients: 256,
   heartbeatMs: 30_000,
+  // About four full snapshots a second: a dashboard switching sessions by hand never gets near it.
+  clientBytesPerSec: 1024 * 1024,
 };
 
 /** Rough size of one coalesced sample on the wire, for the hard limit. */
@@ -55,6 +67,10 @@ const COALESCED_SAMPLE_BYTES = 100;
 const TERMINATE_AFTER_MS = 1000;
 /** Largest subscription message accepted from a feed client. */
 export const FEED_MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
+/** What each client message costs on top of its bytes (parsing, bookkeeping), bytes of budget. */
+const CLIENT_MESSAGE_COST_BYTES = 1024;
+/** Most session ids in one subscription (URL or message). */
+const MAX_SUBSCRIBED_IDS = 1024;
 
 /** Where the hub finds sessions for hello messages and snapshots. */
 export interface SessionDirectory {
@@ -78,10 +94,18 @@ class FeedClient {
   coalescedCount = 0;
   alive = true;
   closing = false;
+  /** Sessions whose snapshot this client got since it subscribed to them. */
+  readonly snapshotted = new Set<string>();
+  /** Sessions whose snapshot is due, sent as the client's buffer and budget allow (in order). */
+  readonly snapshotsDue = new Set<string>();
+  readonly bucket: TokenBucket;
+  /** Its own messages, read while it is within its budget. */
+  throttle: Throttle<[Buffer, boolean]> | undefined;
 
-  constructor(ws: WebSocket, subscription: Subscription) {
+  constructor(ws: WebSocket, subscription: Subscription, bytesPerSec: number) {
     this.ws = ws;
     this.subscription = subscription;
+    this.bucket = new TokenBucket(bytesPerSec);
   }
 
   wants(session: string): boolean {
@@ -129,27 +153,38 @@ export class FeedHub {
 
   /** Take over an authorised WebSocket. Returns false (and closes it) when the hub is full. */
   attach(ws: WebSocket, req: IncomingMessage): boolean {
+    let client: FeedClient | undefined;
+    ws.on('error', () => this.forget(client));
     if (this.clients.size >= this.options.maxClients) {
       this.counters.refuse('too-many-feed-clients');
-      ws.close(CLOSE_CODES.tooMany, `at most ${this.options.maxClients} feed clients`);
+      closeWithoutReading(ws, CLOSE_CODES.tooMany, `at most ${this.options.maxClients} feed clients`);
       return false;
     }
     const url = new URL(req.url ?? '/', 'http://x');
-    const client = new FeedClient(ws, parseSubscription(url.searchParams.get('session')));
-    this.clients.add(client);
-    ws.on('pong', () => (client.alive = true));
-    ws.on('message', (data, isBinary) => this.onClientMessage(client, data as Buffer, isBinary));
-    ws.on('close', () => this.clients.delete(client));
-    ws.on('error', () => this.clients.delete(client));
-    this.sendTo(client, {
+    const c = new FeedClient(ws, parseSubscription(url.searchParams.get('session')), this.options.clientBytesPerSec);
+    client = c;
+    c.throttle = new Throttle(c.bucket, {
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+      process: ([data, isBinary]) => this.onClientMessage(c, data, isBinary),
+      closed: () => c.closing || !this.clients.has(c),
+      resumed: () => {},
+    });
+    this.clients.add(c);
+    ws.on('pong', () => (c.alive = true));
+    ws.on('message', (data, isBinary) => {
+      if (!c.closing) c.throttle!.offer([data as Buffer, isBinary], (data as Buffer).length);
+    });
+    ws.on('close', () => this.forget(c));
+    this.deliver(c, {
       type: 'hello',
       protocol: FEED_PROTOCOL_VERSION,
       server: 'earshot',
       sessions: this.directory.list(),
-      subscribed: client.subscription === '*' ? '*' : [...client.subscription],
+      subscribed: c.subscription === '*' ? '*' : [...c.subscription],
       alertRules: this.directory.alertRules(),
     });
-    this.sendSnapshots(client, client.subscription === '*' ? this.directory.list().map((s) => s.id) : [...client.subscription]);
+    this.requestSnapshots(c, c.subscription === '*' ? this.directory.list().map((s) => s.id) : [...c.subscription]);
     return true;
   }
 
@@ -181,9 +216,17 @@ export class FeedHub {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.flush();
     for (const c of this.clients) {
+      c.throttle?.stop();
       c.ws.close(code, reason);
       setTimeout(() => c.ws.terminate(), TERMINATE_AFTER_MS).unref();
     }
+  }
+
+  /** The client's socket is gone. */
+  private forget(c: FeedClient | undefined): void {
+    if (!c) return;
+    c.throttle?.stop();
+    this.clients.delete(c);
   }
 
   private scheduleFlush(): void {
@@ -194,6 +237,12 @@ export class FeedHub {
 
   private broadcast(msg: FeedMessage): void {
     if (this.clients.size === 0) return;
+    if (msg.type === 'session' && msg.event === 'removed') {
+      for (const c of this.clients) {
+        c.snapshotted.delete(msg.session.id);
+        c.snapshotsDue.delete(msg.session.id);
+      }
+    }
     const everyone = isForEveryone(msg);
     const session = 'session' in msg && typeof msg.session === 'string' ? msg.session : undefined;
     let data: Buffer | undefined;
@@ -213,11 +262,21 @@ export class FeedHub {
     c.ws.send(data, { binary: false });
     this.counters.feedMessages++;
     this.counters.feedBytes += data.length;
-    if (c.ws.bufferedAmount > this.options.softLimitBytes) {
+    const buffered = c.ws.bufferedAmount;
+    if (buffered > this.options.softLimitBytes && !c.behind) {
+      // The stall clock starts when the client falls behind; later writes do not restart it.
       c.behind = true;
       c.behindSince = Date.now();
       this.counters.feedBehindEvents++;
     }
+    if (buffered > this.options.hardLimitBytes) this.drop(c, 'backlog over the hard limit');
+  }
+
+  /** One message for one client: sent now, or held while it is behind. */
+  private deliver(c: FeedClient, msg: FeedMessage): void {
+    if (c.closing) return;
+    if (c.behind) this.hold(c, msg);
+    else this.write(c, Buffer.from(JSON.stringify(msg)));
   }
 
   /** A message for a client that is behind: coalesce, skip or keep it. */
@@ -254,7 +313,11 @@ export class FeedHub {
   private checkBehind(): void {
     const now = Date.now();
     for (const c of this.clients) {
-      if (!c.behind || c.closing) continue;
+      if (c.closing) continue;
+      if (!c.behind) {
+        if (c.snapshotsDue.size > 0) this.sendDueSnapshots(c);
+        continue;
+      }
       if (c.ws.bufferedAmount <= this.options.lowWaterBytes) this.catchUp(c);
       else if (now - c.behindSince > this.options.maxStallMs) this.drop(c, `behind for more than ${this.options.maxStallMs} ms`);
     }
@@ -274,6 +337,7 @@ export class FeedHub {
     c.waiting.length = 0;
     c.waitingBytes = 0;
     c.coalescedCount = 0;
+    this.sendDueSnapshots(c);
   }
 
   private drop(c: FeedClient, why: string): void {
@@ -282,17 +346,17 @@ export class FeedHub {
     this.counters.feedDisconnects++;
     c.coalesced.clear();
     c.waiting.length = 0;
-    c.ws.close(CLOSE_CODES.slowConsumer, `feed client too slow: ${why}`);
-    // A stalled client never reads the close frame: destroy the socket after a grace period.
-    setTimeout(() => c.ws.terminate(), TERMINATE_AFTER_MS).unref();
-    this.clients.delete(c);
+    c.snapshotsDue.clear();
+    // A stalled client never reads the close frame: its socket is destroyed after a grace period.
+    closeWithoutReading(c.ws, CLOSE_CODES.slowConsumer, `feed client too slow: ${why}`);
+    this.forget(c);
   }
 
   private heartbeat(): void {
     for (const c of this.clients) {
       if (!c.alive) {
         c.ws.terminate();
-        this.clients.delete(c);
+        this.forget(c);
         continue;
       }
       c.alive = false;
@@ -300,48 +364,73 @@ export class FeedHub {
     }
   }
 
-  private sendTo(c: FeedClient, msg: FeedMessage): void {
-    this.write(c, Buffer.from(JSON.stringify(msg)));
+  /** Mark the snapshots of `ids` due (those the client has not had since it subscribed), and send what it can take. */
+  private requestSnapshots(c: FeedClient, ids: string[]): void {
+    for (const id of ids) if (!c.snapshotted.has(id)) c.snapshotsDue.add(id);
+    this.sendDueSnapshots(c);
   }
 
-  /** History of each session; spectrogram columns only for sessions asked for by name (dashboards). */
-  private sendSnapshots(c: FeedClient, ids: string[]): void {
-    for (const id of ids) {
+  /**
+   * History of each due session, while the client is not behind and within its budget; spectrogram
+   * columns only for sessions asked for by name (dashboards). The rest waits for checkBehind.
+   */
+  private sendDueSnapshots(c: FeedClient): void {
+    for (const id of c.snapshotsDue) {
+      if (c.closing || c.behind || c.bucket.inDebt()) return;
+      c.snapshotsDue.delete(id);
       const state = this.directory.get(id);
-      if (!state) continue;
-      this.sendTo(c, state.historyMessage(c.subscription !== '*'));
-      if (state.summary) this.sendTo(c, state.summary);
+      if (!state || !c.wants(id)) continue;
+      c.snapshotted.add(id);
+      const data = Buffer.from(JSON.stringify(state.historyMessage(c.subscription !== '*')));
+      c.bucket.take(data.length);
+      this.write(c, data);
+      if (state.summary) this.deliver(c, state.summary);
     }
   }
 
   private onClientMessage(c: FeedClient, data: Buffer, isBinary: boolean): void {
+    if (c.closing) return;
+    c.bucket.take(data.length + CLIENT_MESSAGE_COST_BYTES);
     let msg: { type?: unknown; sessions?: unknown };
     try {
       if (isBinary) throw new Error('binary');
       msg = JSON.parse(data.toString('utf8'));
     } catch {
-      c.ws.close(CLOSE_CODES.badFrame, 'feed messages must be JSON text');
+      this.refuse(c, 'feed messages must be JSON text');
       return;
     }
-    if (msg.type === 'subscribe') {
+    if (msg !== null && typeof msg === 'object' && msg.type === 'subscribe') {
       const s = msg.sessions;
-      const ok = s === '*' || (Array.isArray(s) && s.length <= 1024 && s.every((x) => typeof x === 'string'));
+      const ok = s === '*' || (Array.isArray(s) && s.length <= MAX_SUBSCRIBED_IDS && s.every((x) => typeof x === 'string' && x.length <= 256));
       if (!ok) {
-        c.ws.close(CLOSE_CODES.badFrame, 'subscribe: "sessions" must be "*" or a list of session ids');
+        this.refuse(c, 'subscribe: "sessions" must be "*" or a list of session ids');
         return;
       }
-      const before = c.subscription;
       c.subscription = s === '*' ? '*' : new Set(s as string[]);
-      const added = c.subscription === '*' ? this.directory.list().map((x) => x.id) : [...c.subscription];
-      this.sendSnapshots(c, before === '*' ? [] : added.filter((id) => !before.has(id)));
+      // Unsubscribed sessions may get a snapshot again when subscribed again (charged to the budget).
+      for (const id of [...c.snapshotted, ...c.snapshotsDue]) {
+        if (!c.wants(id)) {
+          c.snapshotted.delete(id);
+          c.snapshotsDue.delete(id);
+        }
+      }
+      this.requestSnapshots(c, c.subscription === '*' ? this.directory.list().map((x) => x.id) : [...c.subscription]);
       return;
     }
-    c.ws.close(CLOSE_CODES.badFrame, `unknown message type ${JSON.stringify(msg.type)}; expected "subscribe"`);
+    this.refuse(c, `unknown message type ${JSON.stringify((msg as { type?: unknown } | null)?.type)?.slice(0, 40)}; expected "subscribe"`);
+  }
+
+  /** A malformed client message: close 4400, read nothing more from it. */
+  private refuse(c: FeedClient, why: string): void {
+    c.closing = true;
+    this.counters.refuse('bad-feed-message');
+    closeWithoutReading(c.ws, CLOSE_CODES.badFrame, why);
+    this.forget(c);
   }
 }
 
 /** `?session=` absent or `*`: everything; empty: nothing yet (session and alert messages only). */
 function parseSubscription(param: string | null): Subscription {
   if (param === null || param === '*') return '*';
-  return new Set(param.split(',').filter(Boolean));
+  return new Set(param.split(',', MAX_SUBSCRIBED_IDS).filter(Boolean));
 }
