@@ -1,8 +1,11 @@
 /**
  * The dashboard's connection to `/feed`: connects, reconnects with backoff (0.5 s doubling to 10 s),
  * and reports its state. A refusal that retrying cannot fix (wrong token, forbidden origin) stops it.
+ * Every message goes through the feed schema (src/server/feed-validate.ts, the validator `earshot
+ * replay` uses on recordings): one that does not fit is dropped and counted, never rendered.
  */
 import type { FeedMessage } from '../../src/server/feed-types.js';
+import { validateFeedMessage } from '../../src/server/feed-validate.js';
 
 export type ConnectionState =
   | { kind: 'connecting' }
@@ -32,6 +35,8 @@ export class FeedConnection {
   private timer: number | undefined;
   private stopped = false;
   private readonly o: FeedOptions;
+  /** Messages dropped because they did not fit the feed schema. */
+  invalidMessages = 0;
 
   constructor(o: FeedOptions) {
     this.o = o;
@@ -58,9 +63,11 @@ export class FeedConnection {
     };
     ws.onmessage = (ev) => {
       try {
-        this.o.onMessage(JSON.parse(ev.data as string) as FeedMessage);
+        const r = validateFeedMessage(JSON.parse(ev.data as string));
+        if (r.ok) this.o.onMessage(r.value);
+        else if (this.invalidMessages++ < 5) console.warn(`earshot: feed message dropped: ${r.reason}`);
       } catch (e) {
-        console.error('earshot: bad feed message', e);
+        if (this.invalidMessages++ < 5) console.error('earshot: bad feed message', e);
       }
     };
     ws.onclose = (ev) => {

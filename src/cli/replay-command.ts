@@ -15,7 +15,8 @@ export const REPLAY_USAGE = `Usage:
   earshot replay FILE [--port 8080] [--host 127.0.0.1] [--speed 1|max|FACTOR] [--now] [--exit]
                       [--token T | --no-auth] [--alerts FILE]
 
-Plays a recording (earshot serve --record DIR) back into the dashboard and the live feed.
+Plays a recording (earshot serve --record DIR) back into the dashboard and the live feed. The file
+is streamed (any size); lines that do not fit the recording schema are skipped and counted.
   --speed S        stream seconds per second: 1 (default, as recorded), a factor, or max
   --now            start at once instead of when the first viewer connects
   --exit           exit when the playback ends instead of serving until Ctrl-C
@@ -56,11 +57,14 @@ export async function runReplay(args: string[], io: CliIo): Promise<number> {
   const token = values['no-auth'] ? undefined : (values.token ?? process.env.EARSHOT_TOKEN ?? generateToken());
   const alertRules = values.alerts ? loadAlertRules(values.alerts) : DEFAULT_ALERT_RULES;
 
-  const rec = readRecording(positionals[0]);
+  const rec = await readRecording(positionals[0]);
+  if (rec.skipped > 0) {
+    io.stderr(`earshot replay: ${rec.path}: skipping ${rec.skipped} invalid line(s):\n${rec.warnings.map((w) => `  ${w}\n`).join('')}${rec.skipped > rec.warnings.length ? '  …\n' : ''}`);
+  }
   const server = await startServer({ host, port: Number(portText), token, alertRules, ingest: false, log: (l) => io.stderr(`${l}\n`) });
   const auth = token === undefined ? '' : `#token=${encodeURIComponent(token)}`;
   io.stdout(
-    `earshot replay: ${rec.path}: session ${rec.header.session.id}, ${rec.durationSec.toFixed(1)} s, ${rec.lines.length} lines\n` +
+    `earshot replay: ${rec.path}: session ${rec.header.session.id}, ${rec.durationSec.toFixed(1)} s, ${rec.lineCount} lines\n` +
       `  dashboard  ${server.url}/${auth}\n` +
       `  feed       ${server.wsUrl}/feed\n`,
   );

@@ -14,7 +14,8 @@ import type { CliIo } from './main.js';
 
 export const SERVE_USAGE = `Usage:
   earshot serve [--host 127.0.0.1] [--port 8080] [--token T | --no-auth] [--alerts FILE]
-                [--record DIR] [--allow-origin ORIGIN]... [--workers auto|N] [--metrics LIST]
+                [--record DIR] [--record-max-mb N] [--allow-origin ORIGIN]... [--workers auto|N]
+                [--metrics LIST]
 
 Runs the live server: the dashboard at /, Prometheus text at /metrics, PCM ingest at /ingest and the
 live feed at /feed (see docs/server.md and docs/protocol.md). Stop it with Ctrl-C.
@@ -24,6 +25,7 @@ live feed at /feed (see docs/server.md and docs/protocol.md). Stop it with Ctrl-
   --no-auth          no token at all (loopback only)
   --alerts FILE      alert rules, JSON or YAML (default: built-in rules for speech)
   --record DIR       write every session's samples as JSON lines into DIR
+  --record-max-mb N  rotate a session's recording to a new part file past N MB (default 512)
   --allow-origin O   also accept WebSockets from pages of origin O (repeatable)
   --workers auto|N   worker threads running the metric engines (auto: cores − 1, at least 1; 0: in
                      the server's own thread)
@@ -49,6 +51,7 @@ export async function startServe(args: string[], io: CliIo, extra: Partial<Serve
       'no-auth': { type: 'boolean', default: false },
       alerts: { type: 'string' },
       record: { type: 'string' },
+      'record-max-mb': { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       workers: { type: 'string', default: 'auto' },
       metrics: { type: 'string' },
@@ -71,6 +74,10 @@ export async function startServe(args: string[], io: CliIo, extra: Partial<Serve
     throw earshotError('ERR_USAGE', 'serve: the token must be 8..256 printable ASCII characters without spaces');
   }
   if (values.metrics !== undefined) selectMetrics(values.metrics);
+  const maxMbText = values['record-max-mb'];
+  if (maxMbText !== undefined && !(/^\d+(\.\d+)?$/.test(maxMbText) && Number(maxMbText) >= 1)) {
+    throw earshotError('ERR_USAGE', `serve: --record-max-mb must be a number of MB ≥ 1, got "${maxMbText}"`);
+  }
   const alertRules = values.alerts ? loadAlertRules(values.alerts) : DEFAULT_ALERT_RULES;
   const workersText = values.workers as string;
   if (workersText !== 'auto' && !/^\d+$/.test(workersText)) throw earshotError('ERR_USAGE', `serve: --workers must be auto or a number, got "${workersText}"`);
@@ -86,6 +93,7 @@ export async function startServe(args: string[], io: CliIo, extra: Partial<Serve
       metrics: values.metrics,
       alertRules,
       recordDir: values.record,
+      recordMaxBytes: maxMbText === undefined ? undefined : Math.round(Number(maxMbText) * 1024 * 1024),
       allowedOrigins: values['allow-origin'] ?? [],
       engineWorkers,
       log: (line) => io.stderr(`${line}\n`),
@@ -95,6 +103,7 @@ export async function startServe(args: string[], io: CliIo, extra: Partial<Serve
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw earshotError('ERR_INVALID_ARGUMENT', `serve: port ${portText} on ${host} is in use; pick another with --port`);
     if (code === 'EADDRNOTAVAIL') throw earshotError('ERR_INVALID_ARGUMENT', `serve: ${host} is not an address of this machine`);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw earshotError('ERR_INVALID_ARGUMENT', `serve: cannot resolve host ${host}`);
     throw e;
   }
   const auth = token === undefined ? '' : `#token=${encodeURIComponent(token)}`;

@@ -148,3 +148,15 @@ export interface ErrorMessage {
   code: number;
   message: string;
 }
+
+/** The first line of a recording (recorder.ts); `part` counts the files of a rotated recording (1 first). */
+export interface RecordingHeader {
+  type: 'recording';
+  version: number;
+  session: SessionInfo;
+  recordedAt: string;
+  part?: number;
+}
+
+/** One line of a recording after the header: each metric sample on its own line, the rest as the feed sends it. */
+export type RecordedLine = ({ type: 'sample' } & MetricSample) | Exclude<FeedMessage, { type: 'samples' | 'hello' | 'history' | 'error' }>;

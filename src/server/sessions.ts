@@ -78,7 +78,15 @@ export class SessionRegistry implements SessionDirectory {
     return state;
   }
 
+  /**
+   * One metric sample. A repeat of a series' latest sample (same t, value, uncertainty and reason:
+   * what an engine's final report at `end()` gives for a stream that ended on a report boundary) is
+   * dropped, so no series ends with a duplicate; a different value at the same t supersedes the
+   * earlier one (consumers keep the last sample per t).
+   */
   sample(state: SessionState, s: MetricSample): void {
+    const prev = state.latest.get(`${s.metric}\u0000${s.window}`);
+    if (prev && prev.t === s.t && prev.value === s.value && prev.uncertainty === s.uncertainty && prev.reason === s.reason) return;
     const alerts = state.addSample(s);
     this.recorder?.sample(s);
     const entry = state.latest.get(`${s.metric}\u0000${s.window}`)!;

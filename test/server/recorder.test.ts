@@ -32,7 +32,7 @@ async function recordOneSession(dir: string, seconds = 1): Promise<string> {
   client.end();
   const files = readdirSync(dir);
   expect(files).toHaveLength(1);
-  expect(files[0]).toMatch(/^rec-1-\d{8}T\d{6}Z\.jsonl$/);
+  expect(files[0]).toMatch(/^rec-1-\d{8}T\d{6}\.\d{3}Z\.jsonl$/);
   return join(dir, files[0]);
 }
 
@@ -56,7 +56,8 @@ describe('replay', () => {
   it('plays a recording back into the feed: same samples, same summary; alerts evaluated anew', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'earshot-rec-'));
     const path = await recordOneSession(dir);
-    const rec = readRecording(path);
+    const rec = await readRecording(path);
+    expect(rec.skipped).toBe(0);
     expect(rec.durationSec).toBeCloseTo(1, 6);
     replayServer = await startServer({
       port: 0,
@@ -85,7 +86,12 @@ describe('replay', () => {
       const rec: Recording = {
         path: 'fake.jsonl',
         header: { type: 'recording', version: 1, session: { id: 'paced' } } as Recording['header'],
-        lines: times.map((t) => ({ type: 'sample', t, metric: 'snr', window: '1s', value: t, uncertainty: 0 })),
+        lines: async function* () {
+          for (const t of times) yield { type: 'sample', session: 'paced', t, metric: 'snr', window: '1s', value: t, uncertainty: 0 };
+        },
+        lineCount: times.length,
+        skipped: 0,
+        warnings: [],
         durationSec: 1,
       };
       // A registry that notes the fake clock's time of each call.
@@ -112,14 +118,22 @@ describe('replay', () => {
     }
   });
 
-  it('refuses files that are not recordings, with the line number', () => {
+  it('refuses files that are not recordings; skips and counts invalid lines with their line numbers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'earshot-rec-'));
     const a = join(dir, 'a.jsonl');
     writeFileSync(a, '{"type":"sample"}\n');
-    expect(() => readRecording(a)).toThrow(/not an Earshot recording/);
+    await expect(readRecording(a)).rejects.toThrow(/not an Earshot recording/);
+    const info = { id: 'x', state: 'ended', source: 'ingest', sampleRate: 16000, streams: ['ref', 'deg'], startedAt: '2025-01-01T00:00:00.000Z' };
+    const header = JSON.stringify({ type: 'recording', version: 1, session: info, recordedAt: '2025-01-01T00:00:00.000Z' });
+    const noStreams = join(dir, 'h.jsonl');
+    writeFileSync(noStreams, `${JSON.stringify({ type: 'recording', version: 1, session: { id: 'x' }, recordedAt: 'x' })}\n`);
+    await expect(readRecording(noStreams)).rejects.toThrow(/line 1: recording header: "session": "state"/);
     const b = join(dir, 'b.jsonl');
-    writeFileSync(b, `${JSON.stringify({ type: 'recording', version: 1, session: { id: 'x' } })}\n{oops\n`);
-    expect(() => readRecording(b)).toThrow(/line 2 is not a recording line/);
-    expect(() => readRecording(join(dir, 'none.jsonl'))).toThrow(expect.objectContaining({ code: 'ERR_FILE_NOT_FOUND' }));
+    const sample = JSON.stringify({ type: 'sample', session: 'x', t: 0.1, metric: 'snr', window: '1s', value: 3, uncertainty: null });
+    writeFileSync(b, `${header}\n{oops\n${sample}\n{"type":"sample","t":"soon"}\n\n${sample.slice(0, 20)}`);
+    const rec = await readRecording(b);
+    expect(rec).toMatchObject({ lineCount: 1, skipped: 3, durationSec: 0.1 });
+    expect(rec.warnings).toEqual([expect.stringMatching(/^line 2: not JSON/), expect.stringMatching(/^line 4: sample: "session"/), expect.stringMatching(/^line 6: not JSON/)]);
+    await expect(readRecording(join(dir, 'none.jsonl'))).rejects.toThrow(expect.objectContaining({ code: 'ERR_FILE_NOT_FOUND' }));
   });
 });
