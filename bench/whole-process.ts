@@ -56,23 +56,31 @@ export async function benchWholeProcess(corpus: string): Promise<{ rows: WholePr
     const py = findPystoi();
     const nodeStart = timeProcess(process.execPath, ['-e', ''], { runs: RUNS_SHORT });
     const rows: WholeProcessRow[] = [];
+    // Every metric (all cores, the default), every metric on one thread, and STOI + ESTOI alone.
+    const variants: [string, string[]][] = [
+      ['', []],
+      [' (--threads 1)', ['--threads', '1']],
+      [' (--metrics stoi,estoi)', ['--metrics', 'stoi,estoi']],
+    ];
     for (const p of [short, ...pairs]) {
       const audioSec = readWav(p.ref).channels[0].length / ref0.sampleRate;
       const runs = audioSec > 10 ? RUNS_LONG : RUNS_SHORT;
-      const t = timeProcess(process.execPath, [EARSHOT, 'analyze', p.ref, p.deg, '--json'], { runs });
-      const j = JSON.parse(t.last.stdout) as { stoi: number; estoi: number };
       const pt = py.found ? timePystoi(py, p.ref, p.deg, { runs }) : null;
-      rows.push({
-        name: p.name,
-        audioSec,
-        earshotMs: t.medianMs,
-        earshotMinMs: t.minMs,
-        rtf: t.medianMs / 1000 / audioSec,
-        stoi: j.stoi,
-        estoi: j.estoi,
-        pystoi: pt,
-        ratio: pt ? t.medianMs / pt.processMs : null,
-      });
+      for (const [label, extra] of variants) {
+        const t = timeProcess(process.execPath, [EARSHOT, 'analyze', p.ref, p.deg, '--json', ...extra], { runs });
+        const j = JSON.parse(t.last.stdout) as { stoi: number; estoi: number };
+        rows.push({
+          name: `${p.name}${label}`,
+          audioSec,
+          earshotMs: t.medianMs,
+          earshotMinMs: t.minMs,
+          rtf: t.medianMs / 1000 / audioSec,
+          stoi: j.stoi,
+          estoi: j.estoi,
+          pystoi: pt,
+          ratio: pt ? t.medianMs / pt.processMs : null,
+        });
+      }
     }
 
     const head = ['whole process, median', 'audio s', 'earshot analyze --json ms', 'RTF'];
