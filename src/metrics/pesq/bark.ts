@@ -12,7 +12,7 @@
  *   in its text, so ours are equal steps in Bark between LOWEST_BAND_EDGE_HZ and the band top.
  * - Loudness exponent: Zwicker's power law with γ = 0.23 (Beerends et al. 2002, §"Loudness"; P.862
  *   §10.2.5), raised slightly below 4 Bark as both describe; the size of that rise is not given in
- *   their text, ours is LOW_BARK_GAMMA_SLOPE per Bark (γ = 0.27 at 0 Bark).
+ *   their text: it is the calibrated `lowBarkGammaSlope` (params.ts), applied in perceptual-model.ts.
  */
 
 /** Lower edge of the first band, Hz: below it telephone speech carries no useful energy. */
@@ -22,8 +22,6 @@ export const BANDS_8K = 42;
 export const BANDS_16K = 49;
 /** Zwicker's loudness exponent above 4 Bark. */
 export const ZWICKER_GAMMA = 0.23;
-/** Extra exponent per Bark below 4 Bark (our choice, see above). */
-export const LOW_BARK_GAMMA_SLOPE = 0.01;
 /** Bark below which the exponent rises. */
 export const GAMMA_KNEE_BARK = 4;
 
@@ -53,12 +51,10 @@ export interface BarkLayout {
   sampleRate: number;
   nfft: number;
   bands: number;
-  /** Width of every band in Bark (equal steps). */
-  widthBark: number;
+  /** Width of each band in Bark. */
+  widthBark: Float64Array;
   centreHz: Float64Array;
   centreBark: Float64Array;
-  /** Zwicker exponent per band. */
-  gamma: Float64Array;
   /** Band j sums bins binLo[j]..binHi[j] (inclusive) with weights weights[wOff[j] + (k − binLo[j])]. */
   binLo: Int32Array;
   binHi: Int32Array;
@@ -75,15 +71,16 @@ export function barkLayout(sampleRate: number, nfft: number): BarkLayout {
   const bands = sampleRate <= 8000 ? BANDS_8K : BANDS_16K;
   const top = sampleRate / 2;
   const z0 = hzToBark(LOWEST_BAND_EDGE_HZ);
+  const zEdges = new Float64Array(bands + 1);
   const z1 = hzToBark(top);
-  const widthBark = (z1 - z0) / bands;
+  for (let j = 0; j <= bands; j++) zEdges[j] = z0 + (j * (z1 - z0)) / bands;
   const edges = new Float64Array(bands + 1);
-  for (let j = 0; j <= bands; j++) edges[j] = barkToHz(z0 + j * widthBark);
+  for (let j = 0; j <= bands; j++) edges[j] = barkToHz(zEdges[j]);
   edges[bands] = top;
+  const widthBark = new Float64Array(bands);
   const df = sampleRate / nfft;
   const centreHz = new Float64Array(bands);
   const centreBark = new Float64Array(bands);
-  const gamma = new Float64Array(bands);
   const binLo = new Int32Array(bands);
   const binHi = new Int32Array(bands);
   const wOff = new Int32Array(bands);
@@ -91,9 +88,9 @@ export function barkLayout(sampleRate: number, nfft: number): BarkLayout {
   for (let j = 0; j < bands; j++) {
     const a = edges[j];
     const b = edges[j + 1];
-    centreBark[j] = z0 + (j + 0.5) * widthBark;
+    centreBark[j] = 0.5 * (zEdges[j] + zEdges[j + 1]);
+    widthBark[j] = zEdges[j + 1] - zEdges[j];
     centreHz[j] = barkToHz(centreBark[j]);
-    gamma[j] = ZWICKER_GAMMA + LOW_BARK_GAMMA_SLOPE * Math.max(0, GAMMA_KNEE_BARK - centreBark[j]);
     const lo = Math.max(0, Math.floor(a / df + 0.5));
     const hi = Math.min(nfft / 2, Math.ceil(b / df - 0.5));
     binLo[j] = lo;
@@ -111,7 +108,6 @@ export function barkLayout(sampleRate: number, nfft: number): BarkLayout {
     widthBark,
     centreHz,
     centreBark,
-    gamma,
     binLo,
     binHi,
     wOff,

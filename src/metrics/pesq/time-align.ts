@@ -46,10 +46,19 @@ function envelope(x: Float64Array, block: number, blocks: number): Float64Array 
  */
 function loudestFrames(ref: Float64Array, from: number, to: number, frame: number, usable: (s: number) => boolean): number[] {
   const cands: { start: number; energy: number }[] = [];
-  for (let s = from; s + frame <= to; s += frame / 2) {
-    if (!usable(s)) continue;
+  const half = frame / 2;
+  const halfEnergy = (s: number): number => {
     let e = 0;
-    for (let i = s; i < s + frame; i++) e += ref[i] * ref[i];
+    for (let i = s; i < s + half; i++) e += ref[i] * ref[i];
+    return e;
+  };
+  // Frames hop by half a frame: each frame's energy is the sum of two half-frame energies.
+  let prev = from + frame <= to ? halfEnergy(from) : 0;
+  for (let s = from; s + frame <= to; s += half) {
+    const next = halfEnergy(s + half);
+    const e = prev + next;
+    prev = next;
+    if (!usable(s)) continue;
     if (e > 0) cands.push({ start: s, energy: e });
   }
   cands.sort((a, b) => b.energy - a.energy);
@@ -64,13 +73,21 @@ export function globalDelay(ref: Float64Array, deg: Float64Array, sampleRate: nu
   const er = envelope(ref, block, nr);
   const ed = envelope(deg, block, nd);
   const maxLag = Math.min(Math.round(MAX_DELAY_S / ENVELOPE_BLOCK_S), Math.max(nr, nd));
+  // corr[lag] = Σ_b er[b]·ed[b + lag]. The envelopes are zero below their mean, so only the reference's
+  // non-zero blocks are visited; each lag's sum still runs over b in increasing order, so the sums are
+  // the dense loop's to the bit.
+  const corr = new Float64Array(2 * maxLag + 1);
+  for (let b = 0; b < nr; b++) {
+    const e = er[b];
+    if (e === 0) continue;
+    const lo = Math.max(-maxLag, -b);
+    const hi = Math.min(maxLag, nd - 1 - b);
+    for (let lag = lo; lag <= hi; lag++) corr[lag + maxLag] += e * ed[b + lag];
+  }
   let best = -Infinity;
   let crude = 0;
   for (let lag = -maxLag; lag <= maxLag; lag++) {
-    let s = 0;
-    const lo = Math.max(0, -lag);
-    const hi = Math.min(nr, nd - lag);
-    for (let b = lo; b < hi; b++) s += er[b] * ed[b + lag];
+    const s = corr[lag + maxLag];
     // Ties (e.g. no envelope at all) keep the lag nearest zero.
     if (s > best || (s === best && Math.abs(lag) < Math.abs(crude))) {
       best = s;
@@ -205,11 +222,17 @@ function localDelay(
   };
   compress(er);
   compress(ed);
+  // Σ_b er[b]·ed[b + l + lagBlocks] per lag, visiting only non-zero reference blocks (same sums).
+  const corr = new Float64Array(2 * lagBlocks + 1);
+  for (let b = 0; b < nb; b++) {
+    const e = er[b];
+    if (e === 0) continue;
+    for (let k = 0; k <= 2 * lagBlocks; k++) corr[k] += e * ed[b + k];
+  }
   let best = -Infinity;
   let crude = 0;
   for (let l = -lagBlocks; l <= lagBlocks; l++) {
-    let s = 0;
-    for (let b = 0; b < nb; b++) s += er[b] * ed[b + l + lagBlocks];
+    const s = corr[l + lagBlocks];
     if (s > best || (s === best && Math.abs(l) < Math.abs(crude))) {
       best = s;
       crude = l;
