@@ -9,8 +9,9 @@
  * - Waiting blocks go to their engines from one server-wide scheduler that runs on `setImmediate`,
  *   round-robin over the sessions, and yields after ENGINE_SLICE_MS of engine work, so the event loop
  *   keeps answering /healthz, the feed and other clients however much audio is waiting (this matters
- *   for engines in this thread, `--workers 0`; posting to a worker thread is cheap, and the worker's
- *   own queue is counted through `backlogBytes`).
+ *   for engines in this thread, `--workers 0`). A worker-thread engine gets blocks while it has less
+ *   than WORKER_IN_FLIGHT_BYTES to process; the rest waits here, where a zero-filled block costs no
+ *   memory (untouched zero pages) until it is posted.
  * - `backlogBytes` (here plus in the worker) is what the ingest connection's gate reads: above its
  *   budget the server stops reading the client's socket (ingest.ts), which bounds the memory a client
  *   can make the server hold to that budget plus one frame's worth of blocks.
@@ -22,6 +23,10 @@ import type { StreamBlock } from '../stream/types.js';
 
 /** Engine work in this thread per event-loop turn before the scheduler yields (ms). */
 export const ENGINE_SLICE_MS = 8;
+/** Audio posted to a worker-thread engine and not yet processed, at most (bytes); the rest waits here. */
+export const WORKER_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
+/** How often queues waiting for their worker to catch up are looked at again (ms). */
+const WORKER_POLL_MS = 5;
 /** Blocks shorter than this (s) always wait and are merged with the next ones. */
 export const MIN_BLOCK_SEC = 0.01;
 const BYTES_PER_SAMPLE = 8;
@@ -40,6 +45,9 @@ function workerBacklog(engine: LiveEngineSession): number {
 export class EngineLoad {
   private readonly queues = new Set<EngineQueue>();
   private readonly ready = new Set<EngineQueue>();
+  /** Queues whose worker has WORKER_IN_FLIGHT_BYTES to process: woken by a timer. */
+  private readonly waiting = new Set<EngineQueue>();
+  private waitTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
   /** Engine time used in this event-loop turn by pushes made at once (ms). */
   private turnUsedMs = 0;
@@ -66,6 +74,7 @@ export class EngineLoad {
   unregister(q: EngineQueue): void {
     this.queues.delete(q);
     this.ready.delete(q);
+    this.waiting.delete(q);
   }
 
   /** @internal: whether a block may go to its engine right now (nobody waiting, turn budget left). */
@@ -92,13 +101,29 @@ export class EngineLoad {
     setImmediate(() => this.run());
   }
 
+  /** A queue whose worker is busy enough is looked at again a little later. */
+  private waitForWorker(q: EngineQueue): void {
+    this.waiting.add(q);
+    if (this.waitTimer) return;
+    this.waitTimer = setTimeout(() => {
+      this.waitTimer = undefined;
+      const woken = [...this.waiting];
+      this.waiting.clear();
+      for (const w of woken) this.wake(w);
+    }, WORKER_POLL_MS);
+    this.waitTimer.unref();
+  }
+
   /** One slice: round-robin over the queues, one block each, until the slice is used up. */
   private run(): void {
     this.scheduled = false;
     const deadline = this.now() + ENGINE_SLICE_MS;
     while (this.ready.size > 0) {
       for (const q of [...this.ready]) {
-        if (!q.step()) this.ready.delete(q);
+        const more = q.step();
+        if (more === true) continue;
+        this.ready.delete(q);
+        if (more === 'wait') this.waitForWorker(q);
       }
       if (this.now() >= deadline) break;
     }
@@ -151,7 +176,7 @@ export class EngineQueue {
     if (this.failed || this.ending) return;
     const n = block.ref.length;
     if (n === 0) return;
-    if (n >= this.minBlock && !this.hasWork() && this.load.canRunNow()) {
+    if (n >= this.minBlock && !this.hasWork() && this.load.canRunNow() && workerBacklog(this.engine) <= WORKER_IN_FLIGHT_BYTES) {
       const t = this.load.now();
       this.give(block);
       this.load.spent(this.load.now() - t);
@@ -197,9 +222,10 @@ export class EngineQueue {
     return this.endPromise;
   }
 
-  /** @internal: hand one block to the engine; false when nothing is left to do. */
-  step(): boolean {
+  /** @internal: hand one block to the engine; false when nothing is left to do, 'wait' while its worker is busy. */
+  step(): boolean | 'wait' {
     if (this.failed) return false;
+    if (workerBacklog(this.engine) > WORKER_IN_FLIGHT_BYTES) return 'wait';
     if (this.head === this.blocks.length) this.closeOpen();
     if (this.head === this.blocks.length) {
       if (this.ending) this.finish();

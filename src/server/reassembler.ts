@@ -105,6 +105,8 @@ export class Reassembler {
   private readonly maxSkew: number;
   private readonly maxJump: number;
   private readonly maxBlock: number;
+  /** Run capacity kept however empty a run gets (a block plus the reorder window), so steady streams never reallocate. */
+  private readonly keepCapacity: number;
   private readonly onBlock: ReassemblerOptions['onBlock'];
   private readonly onEvent: ReassemblerOptions['onEvent'];
   /** Absolute t0 of the first frame; undefined until then. */
@@ -129,6 +131,7 @@ export class Reassembler {
     this.maxSkew = Math.round((o.maxSkewSec ?? DEFAULT_MAX_SKEW_SEC) * o.sampleRate);
     this.maxJump = Math.round((o.maxJumpSec ?? DEFAULT_MAX_JUMP_SEC) * o.sampleRate);
     this.maxBlock = Math.max(1, Math.round(MAX_BLOCK_SEC * o.sampleRate));
+    this.keepCapacity = Math.max(MIN_RUN_CAPACITY, 2 ** Math.ceil(Math.log2(2 * this.maxBlock + this.reorderWindow)));
     this.onBlock = o.onBlock;
     this.onEvent = o.onEvent;
   }
@@ -290,10 +293,17 @@ export class Reassembler {
     for (const st of this.streams) if (st.maxEnd > lead) lead = st.maxEnd;
     const floor = lead - this.maxSkew;
     if (floor > this.pos) {
-      this.streams.forEach((st, k) => {
-        const at = st.contigEnd;
-        const filled = this.fillTo(st, floor);
-        if (filled > 0) this.onEvent({ event: 'overflow', stream: k, position: at - base, samples: filled });
+      // One block at a time, emitted as it is filled: the runs never hold more than the skew bound
+      // and a block, however far the leader jumped.
+      const at = this.streams.map((st) => st.contigEnd);
+      const filled = this.streams.map(() => 0);
+      while (this.pos < floor) {
+        const step = Math.min(floor, this.pos + this.maxBlock);
+        this.streams.forEach((st, k) => (filled[k] += this.fillTo(st, step)));
+        this.emit();
+      }
+      filled.forEach((n, k) => {
+        if (n > 0) this.onEvent({ event: 'overflow', stream: k, position: at[k] - base, samples: n });
       });
     }
     this.emit();
@@ -361,7 +371,7 @@ export class Reassembler {
     for (const st of this.streams) end = Math.min(end, st.contigEnd);
     while (this.pos < end) {
       const n = Math.min(end - this.pos, this.maxBlock);
-      const channels = this.streams.map((st) => take(st, n));
+      const channels = this.streams.map((st) => take(st, n, this.keepCapacity));
       const t0 = this.pos - this.base!;
       this.pos += n;
       this.onBlock(t0, channels);
@@ -369,13 +379,20 @@ export class Reassembler {
   }
 }
 
-/** Copy the first `n` samples of the run out (a fresh array) and drop them; shrink a mostly empty buffer. */
-function take(st: StreamState, n: number): Float64Array {
-  const out = st.data.slice(st.head, st.head + n);
+/**
+ * Copy the first `n` samples of the run out (a fresh array) and drop them; shrink a mostly empty
+ * buffer (never below `keepCapacity`). A range that is all zero-fill comes out as a new, untouched array (zero pages the OS has
+ * not committed: a jump's zero-fill costs no memory while it waits for the engine).
+ */
+function take(st: StreamState, n: number, keepCapacity: number): Float64Array {
+  let allFilled = true;
+  for (let i = st.head, e = st.head + n; i < e && allFilled; i++) allFilled = st.filled[i] === 1;
+  const out = allFilled ? new Float64Array(n) : st.data.slice(st.head, st.head + n);
   st.head += n;
   st.length -= n;
   if (st.length === 0) st.head = 0;
-  if (st.data.length > 16 * MIN_RUN_CAPACITY && st.length * 8 < st.data.length) resize(st, 2 * st.length + 1);
+  // Shrink a buffer that grew for a burst (a long frame, the skew bound) once it is mostly empty.
+  if (st.data.length > 4 * keepCapacity && st.length * 8 < st.data.length) resize(st, Math.max(keepCapacity, 2 * st.length + 1));
   return out;
 }
 

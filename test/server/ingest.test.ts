@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FeedSubscriber, IngestClient } from '../../src/server/client.js';
+import { encodeAudio } from '../../src/server/protocol.js';
 import type { IngestEventMessage } from '../../src/server/feed-types.js';
 import { DEG, REF, scrape, series, sleep, startTestServer, testPair, type TestServer } from './helpers.js';
 
@@ -94,5 +95,24 @@ describe('ingest irregularities are reported, not hidden', () => {
     expect(ended).toMatchObject({ session: { id: 'drop', endReason: 'disconnected' } });
     expect(feed.messages.some((m) => m.type === 'summary' && m.session === 'drop')).toBe(true);
     feed.end();
+  });
+
+  it('a client that leaves its replies unread past the reply budget is closed with 4408', async () => {
+    // No rate limit to speak of, so the duplicates (one reply each) pile up in the socket fast.
+    ts = await startTestServer({ limits: { maxSamplesPerSec: 1e12, maxReplyBufferBytes: 64 * 1024 } });
+    const client = await IngestClient.connect(ts.server.wsUrl);
+    const { handle } = await client.open({ name: 'deaf', sampleRate: 8000, streams: [REF, DEG] });
+    client.ws.pause();
+    const dup = encodeAudio({ handle, stream: REF, sampleRate: 8000, seq: 0, t0: 0, samples: [], encoding: 'int16' });
+    for (let i = 0; i < 200_000 && client.ws.readyState === client.ws.OPEN; i++) {
+      client.ws.send(dup);
+      if (i % 1000 === 0) await client.drain();
+    }
+    client.ws.resume();
+    const why = await client.whenClosed(20_000);
+    // The close frame waits behind the unread replies; one second later the socket is destroyed,
+    // so a client that still has megabytes to read sees 1006 rather than 4408.
+    expect([4408, 1006]).toContain(why.code);
+    expect(series(await scrape(ts.server), 'earshot_refused_total', { reason: 'slow-consumer' })).toBe(1);
   });
 });
