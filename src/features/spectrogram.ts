@@ -57,6 +57,9 @@ export interface SpectrumColumn {
   /** Stream time (s, of the aligned stream) at the end of the column. */
   t: number;
   dt: number;
+  /** Band layout: `ref.length` mel bands from fminHz to fmaxHz (Nyquist). */
+  fminHz: number;
+  fmaxHz: number;
   ref: Uint8Array;
   deg: Uint8Array;
 }
@@ -108,7 +111,7 @@ export class Spectrogram implements SpectrumConsumer {
     if (++this.frames === this.framesPerColumn) {
       // The column ends where its last frame ends: frame k covers [k·hop, k·hop + 2·hop).
       const dt = this.frames * this.hopSec;
-      this.onColumn({ t: (this.total + 1) * this.hopSec, dt, ref: this.column(this.refPower), deg: this.column(this.degPower) });
+      this.onColumn({ t: (this.total + 1) * this.hopSec, dt, fminHz: this.layout.fminHz, fmaxHz: this.layout.fmaxHz, ref: this.column(this.refPower), deg: this.column(this.degPower) });
       this.frames = 0;
     }
   }

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { createLiveEngineSession } from './engine.js';
-import type { LiveEngineOptions, LiveEngineSession, MetricSample } from './types.js';
+import type { LiveEngineOptions, LiveEngineSession, MetricSample, SpectrumColumn } from './types.js';
 import type { StreamBlock } from '../stream/types.js';
 
 export type ToWorker =
@@ -15,29 +15,32 @@ export type ToWorker =
   | { type: 'end'; id: string };
 
 export type FromWorker =
-  | { type: 'pushed'; id: string; samples: MetricSample[] }
-  | { type: 'samples'; id: string; samples: MetricSample[] }
+  | { type: 'pushed'; id: string; samples: MetricSample[]; spectra: SpectrumColumn[] }
+  | { type: 'samples'; id: string; samples: MetricSample[]; spectra: SpectrumColumn[] }
   | { type: 'delay'; id: string; event: unknown }
   | { type: 'summary'; id: string; summary: unknown }
   | { type: 'error'; id: string; message: string };
 
 const port = parentPort;
 if (port) {
-  const sessions = new Map<string, { engine: LiveEngineSession; pending: MetricSample[] }>();
+  // Samples and spectrogram columns ride on the acknowledgement of the push that produced them.
+  const sessions = new Map<string, { engine: LiveEngineSession; pending: MetricSample[]; spectra: SpectrumColumn[] }>();
   const flush = (id: string) => {
     const s = sessions.get(id);
-    if (s && s.pending.length) {
-      port.postMessage({ type: 'samples', id, samples: s.pending } satisfies FromWorker);
+    if (s && (s.pending.length || s.spectra.length)) {
+      port.postMessage({ type: 'samples', id, samples: s.pending, spectra: s.spectra } satisfies FromWorker);
       s.pending = [];
+      s.spectra = [];
     }
   };
   port.on('message', (m: ToWorker) => {
     try {
       if (m.type === 'open') {
         const engine = createLiveEngineSession(m.options);
-        const entry = { engine, pending: [] as MetricSample[] };
+        const entry = { engine, pending: [] as MetricSample[], spectra: [] as SpectrumColumn[] };
         sessions.set(m.id, entry);
         engine.samples$.subscribe((s) => entry.pending.push(s));
+        engine.spectra$?.subscribe((c) => entry.spectra.push(c));
         engine.delays$.subscribe((event) => port.postMessage({ type: 'delay', id: m.id, event } satisfies FromWorker));
         engine.summary$.subscribe((summary) => {
           flush(m.id);
@@ -49,8 +52,9 @@ if (port) {
       if (!s) throw new Error(`no session ${m.id} in this worker`);
       if (m.type === 'push') {
         s.engine.push(m.block);
-        port.postMessage({ type: 'pushed', id: m.id, samples: s.pending } satisfies FromWorker);
+        port.postMessage({ type: 'pushed', id: m.id, samples: s.pending, spectra: s.spectra } satisfies FromWorker);
         s.pending = [];
+        s.spectra = [];
       } else {
         s.engine.end();
         sessions.delete(m.id);

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import type { StreamBlock } from '../stream/types.js';
 import type { FromWorker, ToWorker } from './engine-worker.js';
-import type { DelayEvent, LiveEngineFactory, LiveEngineOptions, LiveEngineSession, MetricSample, SummaryRecord } from './types.js';
+import type { DelayEvent, LiveEngineFactory, LiveEngineOptions, LiveEngineSession, MetricSample, SpectrumColumn, SummaryRecord } from './types.js';
 
 function startWorker(): Worker {
   const here = import.meta.url;
@@ -28,6 +28,7 @@ class WorkerSession implements LiveEngineSession {
   readonly samples$ = new Subject<MetricSample>();
   readonly delays$ = new Subject<DelayEvent>();
   readonly summary$ = new Subject<SummaryRecord>();
+  readonly spectra$ = new Subject<SpectrumColumn>();
   private ended = false;
   /** Bytes of each push not yet acknowledged by the worker, oldest first. */
   private readonly inFlight: number[] = [];
@@ -75,15 +76,21 @@ class WorkerSession implements LiveEngineSession {
         this.inFlight.splice(0, this.inFlightHead);
         this.inFlightHead = 0;
       }
-      for (const s of m.samples) this.samples$.next(s);
-    } else if (m.type === 'samples') for (const s of m.samples) this.samples$.next(s);
+      this.deliver(m.samples, m.spectra);
+    } else if (m.type === 'samples') this.deliver(m.samples, m.spectra);
     else if (m.type === 'delay') this.delays$.next(m.event as DelayEvent);
     else if (m.type === 'summary') {
       this.summary$.next(m.summary as SummaryRecord);
+      this.spectra$.complete();
       this.samples$.complete();
       this.delays$.complete();
       this.summary$.complete();
     } else this.fail(new Error(m.message));
+  }
+
+  private deliver(samples: MetricSample[], spectra: SpectrumColumn[]): void {
+    for (const s of samples) this.samples$.next(s);
+    for (const c of spectra) this.spectra$.next(c);
   }
 
   /** @internal */
@@ -91,6 +98,7 @@ class WorkerSession implements LiveEngineSession {
     this.inFlight.length = 0;
     this.inFlightHead = 0;
     this.inFlightBytes = 0;
+    this.spectra$.error(e);
     this.samples$.error(e);
     this.delays$.error(e);
     this.summary$.error(e);

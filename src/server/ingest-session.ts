@@ -17,7 +17,7 @@ import { CLOSE_CODES, streamName, type AudioFrame, type CloseCode, type OpenFram
 import { Reassembler, type ReassemblyEvent } from './reassembler.js';
 import type { SessionState } from './session-state.js';
 import type { SessionRegistry } from './sessions.js';
-import { PairSpectrogram, SPECTRUM_DB_MIN, SPECTRUM_DB_STEP } from './spectrum.js';
+import { SPECTRUM_DB_MIN, SPECTRUM_DB_STEP, type SpectrumColumn } from '../features/spectrogram.js';
 
 /** How long to wait for an engine's summary after `end()` before giving up on it (ms). */
 export const SUMMARY_TIMEOUT_MS = 30_000;
@@ -53,12 +53,11 @@ export interface IngestSessionOwner {
   charge(samples: number): void;
 }
 
-/** One ref/deg pair of a session: its engine, spectrogram and state. */
+/** One ref/deg pair of a session: its engine and state. */
 interface Pair {
   state: SessionState;
   engine: LiveEngineSession;
   queue: EngineQueue;
-  spectrogram: PairSpectrogram | undefined;
   subscriptions: Subscription[];
   /** Resolves when the engine's summary$ completes (or errs). */
   done: Promise<void>;
@@ -105,13 +104,16 @@ export class IngestSession {
         streams: streamNames,
         ...(ids.length > 1 ? { group: name } : {}),
       });
-      const engine = ctx.engineFactory({ id, sampleRate: frame.sampleRate, withNoisy, reportRateHz: ctx.reportRateHz, metrics: ctx.metrics });
+      // The engine computes the spectrogram from its front end's spectra of the aligned audio (in the
+      // engine worker when there is one), so it costs the event loop nothing.
+      const engine = ctx.engineFactory({ id, sampleRate: frame.sampleRate, withNoisy, reportRateHz: ctx.reportRateHz, metrics: ctx.metrics, spectrumRateHz: ctx.spectrumRateHz });
       // An observable that errs without a handler would be rethrown by RxJS and stop the process.
       const failed = (e: unknown) => this.engineError(id, e as Error);
       const subscriptions = [
         engine.samples$.subscribe({ next: (s) => ctx.registry.sample(state, s), error: failed }),
         engine.delays$.subscribe({ next: (d) => ctx.registry.delay(state, d), error: failed }),
       ];
+      if (engine.spectra$) subscriptions.push(engine.spectra$.subscribe({ next: (c) => ctx.registry.publish(state, spectrumMessage(id, c)), error: failed }));
       const done = new Promise<void>((resolve) => {
         subscriptions.push(
           engine.summary$.subscribe({
@@ -128,7 +130,6 @@ export class IngestSession {
         state,
         engine,
         queue: new EngineQueue(engine, ctx.engineLoad, frame.sampleRate, failed),
-        spectrogram: ctx.spectrumRateHz > 0 ? new PairSpectrogram(frame.sampleRate, ctx.spectrumRateHz) : undefined,
         subscriptions,
         done,
         refIndex: index('ref', k),
@@ -193,20 +194,6 @@ export class IngestSession {
       const ref = channels[p.refIndex];
       const deg = channels[p.degIndex];
       p.queue.push(noisy ? { t0, sampleRate: this.sampleRate, ref, deg, noisy } : { t0, sampleRate: this.sampleRate, ref, deg });
-      p.spectrogram?.update(ref, deg, (c) => {
-        const msg: SpectrumMessage = {
-          type: 'spectrum',
-          session: p.state.info.id,
-          t: c.t,
-          dt: c.dt,
-          bands: { n: p.spectrogram!.plan.bands, fminHz: p.spectrogram!.plan.fminHz, fmaxHz: p.spectrogram!.plan.fmaxHz, scale: 'mel' },
-          dbMin: SPECTRUM_DB_MIN,
-          dbStep: SPECTRUM_DB_STEP,
-          ref: Buffer.from(c.ref.buffer, c.ref.byteOffset, c.ref.length).toString('base64'),
-          deg: Buffer.from(c.deg.buffer, c.deg.byteOffset, c.deg.length).toString('base64'),
-        };
-        this.ctx.registry.publish(p.state, msg);
-      });
     }
   }
 
@@ -231,6 +218,20 @@ export class IngestSession {
     this.ctx.registry.publish(pair.state, msg);
     this.conn.sendJson({ ...msg, handle: this.handle });
   }
+}
+
+function spectrumMessage(session: string, c: SpectrumColumn): SpectrumMessage {
+  return {
+    type: 'spectrum',
+    session,
+    t: c.t,
+    dt: c.dt,
+    bands: { n: c.ref.length, fminHz: c.fminHz, fmaxHz: c.fmaxHz, scale: 'mel' },
+    dbMin: SPECTRUM_DB_MIN,
+    dbStep: SPECTRUM_DB_STEP,
+    ref: Buffer.from(c.ref.buffer, c.ref.byteOffset, c.ref.length).toString('base64'),
+    deg: Buffer.from(c.deg.buffer, c.deg.byteOffset, c.deg.length).toString('base64'),
+  };
 }
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {

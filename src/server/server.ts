@@ -32,7 +32,7 @@ import { Recorder } from './recorder.js';
 import { hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenMatches } from './security.js';
 import { refuseUpgrade } from './ws-guard.js';
 import { SessionRegistry } from './sessions.js';
-import { SPECTRUM_RATE_HZ } from './spectrum.js';
+import { SPECTRUM_RATE_HZ } from '../features/spectrogram.js';
 import { defaultDashboardDir, serveStatic } from './static-files.js';
 
 export const DEFAULT_HOST = '127.0.0.1';

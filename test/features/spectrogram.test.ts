@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FrontEnd } from '../../src/features/front-end.js';
 import { SPECTRUM_BANDS, SPECTRUM_DB_MIN, SPECTRUM_DB_STEP, Spectrogram, spectrumBands, type SpectrumColumn } from '../../src/features/spectrogram.js';
 import { createLiveEngineSession } from '../../src/live/engine.js';
+import { chunkBoundaries } from '../helpers/corpus.js';
 
 const dbOf = (q: number) => SPECTRUM_DB_MIN + q * SPECTRUM_DB_STEP;
 
@@ -28,6 +29,23 @@ describe('spectrogram (a consumer of the 32 ms spectra)', () => {
     expect([...c.deg].every((q) => q === 0)).toBe(true);
     // Columns tile the stream: t grows by dt.
     for (let k = 1; k < cols.length; k++) expect(cols[k].t - cols[k - 1].t).toBeCloseTo(cols[k].dt, 12);
+  });
+
+  it('any block cutting gives the same columns', () => {
+    const fs = 16000;
+    const ref = Float64Array.from({ length: fs }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / fs));
+    const deg = Float64Array.from({ length: fs }, (_, i) => 0.1 * Math.sin((2 * Math.PI * 3000 * i) / fs));
+    const columns = (chunk: number | { seed: number; max: number }) => {
+      const fe = new FrontEnd(fs);
+      const cols: SpectrumColumn[] = [];
+      new Spectrogram(fe, (c) => cols.push(c));
+      const cuts = chunkBoundaries(ref.length, chunk);
+      for (let i = 0; i + 1 < cuts.length; i++) fe.push({ ref: ref.subarray(cuts[i], cuts[i + 1]), deg: deg.subarray(cuts[i], cuts[i + 1]) });
+      return cols;
+    };
+    const whole = columns(ref.length);
+    expect(whole.length).toBeGreaterThanOrEqual(9);
+    for (const chunk of [1, 128, 997, { seed: 5, max: 3000 }]) expect(columns(chunk)).toEqual(whole);
   });
 
   it('bands run from 50 Hz up to Nyquist, each at least one bin, inside the spectrum', () => {

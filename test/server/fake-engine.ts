@@ -1,7 +1,8 @@
 /**
  * A small stand-in for the live engine, for server tests that must not depend on it: per report hop it
  * emits SNR (src/metrics/snr.ts) for the hop (`frame`) and since the start (`total`), plus a `level`
- * sample (RMS of deg in dBFS); one delay event; and on `end()` a summary from the offline analysis
+ * sample (RMS of deg in dBFS); one delay event; spectrogram columns of what it got (the real front
+ * end and Spectrogram, when `spectrumRateHz` > 0); and on `end()` a summary from the offline analysis
  * (src/analysis/analyze.ts) of everything pushed. It records the blocks it received so tests can check
  * the reassembly. It keeps the whole signal (tests only).
  */
@@ -9,6 +10,8 @@ import { Subject } from 'rxjs';
 import { analyze } from '../../src/analysis/analyze.js';
 import { reportJson } from '../../src/cli/format.js';
 import type { DelayEvent, LiveEngineFactory, LiveEngineOptions, LiveEngineSession, MetricSample, SummaryRecord } from '../../src/live/types.js';
+import { FrontEnd } from '../../src/features/front-end.js';
+import { Spectrogram, type SpectrumColumn } from '../../src/features/spectrogram.js';
 import { SnrAccumulator } from '../../src/metrics/snr.js';
 import type { StreamBlock } from '../../src/stream/types.js';
 
@@ -49,6 +52,9 @@ function createFake(options: LiveEngineOptions): FakeEngine {
   const samples$ = new Subject<MetricSample>();
   const delays$ = new Subject<DelayEvent>();
   const summary$ = new Subject<SummaryRecord>();
+  const spectra$ = new Subject<SpectrumColumn>();
+  const fe = new FrontEnd(options.sampleRate);
+  if ((options.spectrumRateHz ?? 0) > 0) new Spectrogram(fe, (c) => spectra$.next(c), options.spectrumRateHz);
   const hop = Math.round(options.sampleRate / (options.reportRateHz ?? 10));
   const hopSnr = new SnrAccumulator();
   const totalSnr = new SnrAccumulator();
@@ -71,10 +77,12 @@ function createFake(options: LiveEngineOptions): FakeEngine {
     samples$,
     delays$,
     summary$,
+    spectra$,
     push(block: StreamBlock) {
       if (block.t0 !== expectedT0) throw new Error(`fake engine: t0 ${block.t0}, expected ${expectedT0} (blocks must be continuous)`);
       expectedT0 += block.ref.length;
       blocks.push(block);
+      fe.push({ ref: block.ref, deg: block.deg });
       if (position === 0 && block.ref.length > 0) {
         delays$.next({ session: options.id, t: 0, delayMs: 0, delaySamples: 0, confidence: 0.9, kind: 'initial' });
       }
@@ -108,6 +116,7 @@ function createFake(options: LiveEngineOptions): FakeEngine {
         const report = analyze({ sampleRate: options.sampleRate, refs: [ref], degs: [deg], noisy }, { align: 'auto' });
         summary$.next({ type: 'summary', session: options.id, ...reportJson(report) });
       }
+      spectra$.complete();
       samples$.complete();
       delays$.complete();
       summary$.complete();
