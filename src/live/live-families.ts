@@ -260,14 +260,25 @@ const LIVE_FACTORIES: Partial<Record<MetricFamily, LiveFactory>> = {
     const rate = perceptualRate(c.sampleRate);
     const recent = new RecentAudio(rate, PESQ_WINDOW_SEC);
     c.fe.onPerceptualRate(recent);
+    // pesqRaw (the raw score before the MOS mapping) comes from the same call, emitted with pesq.
+    let raw: MetricResult = { value: null, reason: 'not computed yet' };
     const compute = (): MetricResult => {
       const a = recent.snapshot();
       const r = pesqLike(a.ref, a.deg, rate, rate >= 16000 ? 'wb' : 'nb');
+      raw = r.value === null ? { value: null, reason: r.reason } : { value: r.raw! };
       return r.value === null ? { value: null, reason: r.reason } : { value: r.value };
     };
     const why = { value: null, reason: 'live PESQ-like covers the last 10 s only; run earshot analyze for the whole stream' };
     // The first value after 5–15 s of audio: the model needs a few seconds of speech.
-    return refreshFamily(c, 'pesq', '10s', compute, -0.5, () => why, false);
+    const family = refreshFamily(c, 'pesq', '10s', compute, -0.5, () => why, false);
+    return {
+      ...family,
+      report(ctx) {
+        family.report(ctx);
+        ctx.emit('pesqRaw', '10s', raw, null);
+      },
+      totals: () => ({ ...family.totals(), pesqRaw: why }),
+    };
   },
 };
 

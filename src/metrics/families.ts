@@ -273,7 +273,10 @@ const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
         const p = combinePieces(pieces.map((x) => ({ samples: x.samples, value: x.result.value, reason: x.result.reason })));
         const pesq: MetricResult = p.value === null ? { value: null, reason: p.reason } : { value: p.value };
         if (p.value !== null && pieces.length > 1) pesq.reason = `mean of ${p.pieces} pieces of up to ${PESQ_MAX_SEGMENT_SEC} s, weighted by length`;
-        const out: PairResults & { pesqForComposite?: number | null } = { pesq };
+        const r = combinePieces(pieces.map((x) => ({ samples: x.samples, value: x.result.raw ?? null, reason: x.result.reason })));
+        const pesqRaw: MetricResult = r.value === null ? { value: null, reason: r.reason } : { value: r.value };
+        if (r.value !== null && pieces.length > 1) pesqRaw.reason = pesq.reason;
+        const out: PairResults & { pesqForComposite?: number | null } = { pesq, pesqRaw };
         if (compositeMode !== null) {
           const c = combinePieces(
             pieces.map((x) => ({ samples: x.samples, value: fe.sampleRate === 16000 ? (x.composite?.value ?? null) : (x.composite?.raw ?? null) })),

@@ -14,7 +14,7 @@ async function run(...argv: string[]) {
   return { code, stdout, stderr };
 }
 
-const METRICS = ['snr', 'segsnr', 'sisdr', 'cisdr', 'wsdr', 'sasdr', 'stoi', 'estoi', 'lsd', 'cosine', 'mse', 'pmsqe', 'pesq', 'csig', 'cbak', 'covl', 'llr', 'wss', 'fwsegsnr', 'featdist', 'mfccdist', 'qindex'];
+const METRICS = ['snr', 'segsnr', 'sisdr', 'cisdr', 'wsdr', 'sasdr', 'stoi', 'estoi', 'lsd', 'cosine', 'mse', 'pmsqe', 'pesq', 'pesqRaw', 'csig', 'cbak', 'covl', 'llr', 'wss', 'fwsegsnr', 'featdist', 'mfccdist', 'qindex'];
 const REFERENCE_FREE = ['speechActivity', 'speechLevelDb', 'noiseFloorDb', 'noiseAttenuationDb', 'speechLevelChangeDb', 'clippingRatio', 'dcOffset', 'dropouts', 'repeatedFrames', 'wadaSnrDb'];
 const JSON_KEYS = [...METRICS, ...REFERENCE_FREE, 'dropoutTimes', 'repeatedFrameTimes', 'reasons', 'sampleRate', 'durationSec', 'delayMs'];
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-cli-'));
