@@ -313,17 +313,15 @@ export function finishAnalysis(plan: AnalysisPlan, scored: ScoredFamilies, selec
       continue;
     }
     const results = perPair.map((p) => p[key] ?? { value: null, reason: NOT_REQUESTED_REASON });
-    for (const r of results) {
-      // A reason on a value that exists is a note (e.g. "computed at 16 kHz"), not an excuse.
-      if (r.value !== null && r.reason) notes.push(`${key}: ${r.reason}`);
-    }
+    // A reason on a value that exists qualifies it (e.g. a composite clamped at pysepm's bound): it
+    // goes into `reasons` like the excuse of a null, so the table and --json both show it.
     if (!multi) {
       values[key] = results[0].value;
-      if (results[0].value === null && results[0].reason) reasons[key] = results[0].reason;
+      if (results[0].reason) reasons[key] = results[0].reason;
       if (results[0].uncertainty !== undefined) uncertainties[key] = results[0].uncertainty;
     } else {
       values[key] = results.map((r) => r.value);
-      const why = results.map((r, k) => (r.value === null && r.reason ? `ref ${k}: ${r.reason}` : '')).filter(Boolean);
+      const why = results.map((r, k) => (r.reason ? `ref ${k}: ${r.reason}` : '')).filter(Boolean);
       if (key === 'wsdr') reasons[key] = 'wSDR is defined for one speaker';
       else if (why.length) reasons[key] = why.join('; ');
       if (results.some((r) => r.uncertainty !== undefined)) uncertainties[key] = results.map((r) => r.uncertainty ?? null);

@@ -13,7 +13,7 @@ interface SummaryMeta {
   delayMs: number | null;
 }
 
-/** Every registry key (value or null), the two event lists, reasons of the nulls, rate, duration, delay. */
+/** Every registry key (value or null), the two event lists, reasons (of the nulls, and qualifying values), rate, duration, delay. */
 function summaryObject(
   values: Record<string, ReportValue>,
   lists: Record<(typeof REFERENCE_FREE_LIST_KEYS)[number], unknown>,
@@ -49,7 +49,7 @@ export function toSummaryRecord(
   const reasons: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) {
     plain[k] = v.value;
-    if (v.value === null && v.reason) reasons[k] = v.reason;
+    if (v.reason) reasons[k] = v.reason;
   }
   return { type: 'summary', session, ...summaryObject(plain, meta, reasons, meta) };
 }

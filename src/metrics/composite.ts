@@ -15,13 +15,22 @@ export interface CompositeInputs {
   segsnr: number | null;
 }
 
-const clip = (v: number) => Math.min(5, Math.max(1, v));
+/**
+ * pysepm's clip to [1, 5]. The number stays pysepm's, but a clipped value is not a real score of 1
+ * (or 5): it comes back with a reason giving the unclipped value, which the table and `reasons` show.
+ * An unclamped LLR (the composites' variant) drives CSIG below 1 on strongly degraded speech.
+ */
+function clip(v: number): MetricValue {
+  if (v >= 1 && v <= 5) return value(v);
+  const bound = v < 1 ? 1 : 5;
+  return { value: bound, reason: `clamped at ${bound} as pysepm does (its range is [1, 5]); unclamped ${v.toFixed(2)}` };
+}
 
 export function compositeMeasures(x: CompositeInputs): { csig: MetricValue; cbak: MetricValue; covl: MetricValue } {
   // Each composite needs only its own inputs (Cbak has no LLR term, Csig and Covl no segSNR term).
   const measure = (keys: (keyof CompositeInputs)[], f: (v: Record<keyof CompositeInputs, number>) => number): MetricValue => {
     const missing = keys.filter((k) => x[k] === null);
-    return missing.length ? nullValue(`needs ${missing.join(', ')}`) : value(clip(f(x as Record<keyof CompositeInputs, number>)));
+    return missing.length ? nullValue(`needs ${missing.join(', ')}`) : clip(f(x as Record<keyof CompositeInputs, number>));
   };
   return {
     csig: measure(['pesq', 'llrForComposite', 'wss'], ({ pesq: p, llrForComposite: llr, wss }) => 3.093 - 1.029 * llr + 0.603 * p - 0.009 * wss),
