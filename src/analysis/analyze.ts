@@ -1,13 +1,15 @@
 /**
  * Offline analysis: signals in, every selected metric out, in constant memory whatever the length.
  * The signals are streams (sources.ts: arrays, WAV file channels) read in passes:
- * 1. statistics: deg's delay against ref (GCC-PHAT over the most energetic frames) and silence checks;
+ * 1. statistics: silence checks, and (--align auto|integer) deg's delay track against ref (align.ts:
+ *    full-range coarse search, sub-sample frame delays, drift and steps; docs/alignment.md);
  * 2. (several speakers) SA-SDR over the aligned signals, which decides the estimate of each reference;
  * 3. scoring: the aligned blocks enter one feature front end per pair, feeding the selected families
  *    (the same accumulators the live engine uses), and the reference-free measures of deg;
  * 4. where a family needs the whole signal before it can score (STOI's loudest clean frame past its
  *    replay store), the aligned signals once more.
  */
+import { estimateAlignment, mixSource } from './align.js';
 import { DelaySearch } from '../dsp/gcc-phat.js';
 import { earshotError } from '../errors.js';
 import { FrontEnd } from '../features/front-end.js';
@@ -26,9 +28,10 @@ import {
   type ReferenceFreeValueKey,
 } from './metric-info.js';
 import { LockstepReader, arraySource, type SignalSource } from '../io/sources.js';
+import { trackedSource, type DelayTrackPlan } from '../io/track-source.js';
 import { SilenceCheck } from './silence.js';
 
-/** Longest delay `--align auto` searches for, either way. */
+/** Longest delay the reference-free analysis (deg against noisy) searches for, either way. */
 export const MAX_DELAY_SEC = 1;
 /**
  * Minimum peak-to-RMS ratio of the GCC-PHAT correlation for a delay to be trusted. Over ±1 s of lags
@@ -38,7 +41,11 @@ export const MIN_DELAY_PEAK_TO_RMS = 10;
 /** Samples per block fed to the accumulators (any size gives the same numbers). */
 const BLOCK = 4096;
 
-export type AlignMode = 'auto' | 'off';
+/**
+ * auto: full-range delay, sub-sample, drift and delay steps (align.ts, docs/alignment.md); integer:
+ * the same search, one whole-sample delay applied by offsetting the streams; off: as the files are.
+ */
+export type AlignMode = 'auto' | 'integer' | 'off';
 
 export interface AnalyzeInput {
   sampleRate: number;
@@ -52,6 +59,7 @@ export interface AnalyzeInput {
 
 export interface AnalyzeOptions {
   align?: AlignMode;
+  /** Largest |delay| searched (s); default: every lag that leaves 1 s of overlap. */
   maxDelaySec?: number;
   /** PESQ-like mode: wideband at 16 kHz and above, narrowband at 8 kHz by default. */
   pesqMode?: PesqMode;
@@ -71,13 +79,21 @@ export interface AnalysisReport {
   values: Record<MetricKey, ReportValue>;
   /** Reference-free measures of deg (docs/reference-free.md), per deg when there are several. */
   referenceFree: Record<ReferenceFreeValueKey, ReportValue> & Record<'dropoutTimes' | 'repeatedFrameTimes', number[] | number[][]>;
-  reasons: Partial<Record<MetricKey | ReferenceFreeValueKey, string>>;
+  /** Reasons of null values; `delay`: why no delay was applied (--align auto|integer). */
+  reasons: Partial<Record<MetricKey | ReferenceFreeValueKey | 'delay', string>>;
   uncertainties: Partial<Record<MetricKey, number | null | (number | null)[]>>;
   sampleRate: number;
   durationSec: number;
-  /** Delay of deg against ref that was compensated (ms, positive: deg lags), null with --align off. */
+  /**
+   * Delay of deg against ref that was compensated (ms, fractional; positive: deg lags) at the start
+   * of the scored span; null with --align off or when no delay could be trusted (reasons.delay).
+   */
   delayMs: number | null;
   delayConfidence: number | null;
+  /** Clock drift of deg against ref that was compensated (ppm: µs of delay gained per s), null when not aligned. */
+  driftPpm: number | null;
+  /** Start (s of deg) and delay (ms) of each constant-delay segment; null when not aligned. */
+  delayTrack: { t: number; delayMs: number }[] | null;
   /** permutation[k] = index of the estimate scored against reference k (several speakers only). */
   permutation?: number[];
   /** Things the user should know: resampling, length trimming, alignment decisions. */
@@ -130,6 +146,12 @@ export interface AnalysisPlan {
   withNoisy: boolean;
   delayMs: number | null;
   delayConfidence: number | null;
+  driftPpm: number | null;
+  delayTrack: { t: number; delayMs: number }[] | null;
+  /** Why no delay was applied (--align auto|integer). */
+  delayReason?: string;
+  /** The delay track applied to ref (and noisy); absent: whole-sample offsets refStart/degStart. */
+  track?: DelayTrackPlan;
   permutation?: number[];
   sasdr: { value: number | null; reason?: string } | null;
   notes: string[];
@@ -166,51 +188,17 @@ export function planAnalysis(input: SourceInput, options: AnalyzeOptions, select
     notes.push(`inputs differ in length (${[...new Set(lengths)].join(', ')} samples): scoring the common ${length} samples`);
   }
 
-  // Pass 1: statistics. deg[n] ≈ ref[n − D]: pair ref[n] with deg[n + D] (and noisy with ref).
-  const search = align === 'auto' ? new DelaySearch(length, Math.round((options.maxDelaySec ?? MAX_DELAY_SEC) * sampleRate)) : null;
-  if (search || input.silenceChecks) {
+  // Pass 1: silence checks (files). deg[n] ≈ ref[n − D]: pair ref[n] with deg[n + D] (and noisy with
+  // ref); with --align auto|integer, align.ts finds D (or a whole track) in passes of its own.
+  if (input.silenceChecks) {
     const streams = [...refs, ...degs];
-    const silence = input.silenceChecks ? new SilenceCheck(input) : null;
+    const silence = new SilenceCheck(input);
     const reader = new LockstepReader(streams, streams.map(() => 0), length, BLOCK * 4);
-    const mixRef = multi ? new Float64Array(BLOCK * 4) : null;
-    const mixDeg = multi ? new Float64Array(BLOCK * 4) : null;
-    for (let b = reader.next(); b.n > 0; b = reader.next()) {
-      silence?.update(b.views);
-      if (!search) continue;
-      if (!mixRef || !mixDeg) search.push(b.views[0], b.views[1]);
-      else {
-        const r = mixRef.subarray(0, b.n);
-        const d = mixDeg.subarray(0, b.n);
-        r.fill(0);
-        d.fill(0);
-        for (let k = 0; k < refs.length; k++) {
-          const vr = b.views[k];
-          const vd = b.views[refs.length + k];
-          for (let i = 0; i < b.n; i++) {
-            r[i] += vr[i];
-            d[i] += vd[i];
-          }
-        }
-        search.push(r, d);
-      }
-    }
-    if (silence) warnings.push(...silence.finish());
+    for (let b = reader.next(); b.n > 0; b = reader.next()) silence.update(b.views);
+    warnings.push(...silence.finish());
   }
-  let delay = 0;
-  let delayConfidence: number | null = null;
-  if (search) {
-    const est = search.estimate();
-    if (!est) notes.push('delay not estimated: ref or deg is silent; scored without alignment');
-    else if (est.peakToRms < MIN_DELAY_PEAK_TO_RMS) {
-      notes.push(`delay not compensated: no clear correlation peak (peak/RMS ${est.peakToRms.toFixed(1)})`);
-      delayConfidence = est.confidence;
-    } else {
-      delay = est.delaySamples;
-      delayConfidence = est.confidence;
-      if (delay !== 0) notes.push(`deg ${delay > 0 ? 'lags' : 'leads'} ref by ${Math.abs(delay)} samples (${((1000 * Math.abs(delay)) / sampleRate).toFixed(3)} ms): compensated`);
-      if (est.inverted) notes.push('deg has inverted polarity relative to ref');
-    }
-  }
+  const delay = 0;
+  const delayConfidence: number | null = null;
   const refStart = delay < 0 ? -delay : 0;
   const degStart = delay > 0 ? delay : 0;
   length -= Math.abs(delay);
@@ -222,12 +210,15 @@ export function planAnalysis(input: SourceInput, options: AnalyzeOptions, select
     degStart,
     length,
     withNoisy: useNoisy !== undefined,
-    delayMs: align === 'auto' ? (1000 * delay) / sampleRate : null,
+    delayMs: null,
     delayConfidence,
+    driftPpm: null,
+    delayTrack: null,
     sasdr: null,
     notes,
     warnings,
   };
+  if (align !== 'off') alignPlan(plan, input, align, options.maxDelaySec);
   // Pass 2 (several speakers): SA-SDR decides which estimate goes with which reference.
   if (multi) {
     const K = refs.length;
@@ -241,10 +232,62 @@ export function planAnalysis(input: SourceInput, options: AnalyzeOptions, select
   return plan;
 }
 
+/**
+ * `--align auto|integer`: the delay track of deg against ref (align.ts) into the plan, or the reason
+ * there is none (then the files are scored as they are, and a warning says so).
+ */
+function alignPlan(plan: AnalysisPlan, input: SourceInput, mode: 'auto' | 'integer', maxDelaySec: number | undefined): void {
+  const { sampleRate: fs, refs, degs, noisy } = input;
+  const refSide = [...refs, ...(plan.withNoisy && noisy ? [noisy] : [])];
+  const est = estimateAlignment({
+    sampleRate: fs,
+    ref: mixSource(refs),
+    deg: mixSource(degs),
+    refLength: Math.min(...refSide.map((s) => s.length)),
+    degLength: Math.min(...degs.map((s) => s.length)),
+    maxDelaySec,
+    mode,
+  });
+  plan.delayConfidence = est.confidence;
+  if (!est.ok || !est.track) {
+    plan.delayReason = est.reason ?? 'no delay estimate';
+    plan.notes.push(`delay not compensated: ${plan.delayReason}; scored without alignment`);
+    if (!/^deg is silent/.test(plan.delayReason)) plan.warnings.push(`delay not compensated (${plan.delayReason}): the scores compare unaligned signals`);
+    return;
+  }
+  const { track } = est;
+  const ms = (samples: number) => (1000 * samples) / fs;
+  plan.track = track;
+  plan.refStart = 0;
+  plan.degStart = track.degStart;
+  plan.length = track.length;
+  plan.delayMs = ms(est.delaySamples!);
+  plan.driftPpm = est.driftPpm!;
+  plan.delayTrack = est.delayTrack!;
+  const d = est.delaySamples!;
+  if (d !== 0) plan.notes.push(`deg ${d > 0 ? 'lags' : 'leads'} ref by ${Math.abs(d).toFixed(mode === 'integer' ? 0 : 3)} samples (${Math.abs(ms(d)).toFixed(3)} ms): compensated`);
+  if (est.driftPpm) plan.notes.push(`clock drift of deg against ref: ${est.driftPpm.toFixed(2)} ppm, compensated`);
+  if (est.delayTrack!.length > 1) {
+    const steps = est.delayTrack!.slice(1).map((s) => `${s.t.toFixed(2)} s (to ${s.delayMs.toFixed(2)} ms)`);
+    plan.notes.push(`delay changes at ${steps.join(', ')}: each segment aligned on its own`);
+    plan.notes.push(`cisdr: its 512-tap filter is fitted over the whole signal, across the delay step${steps.length > 1 ? 's' : ''}`);
+  }
+  if (est.inverted) plan.notes.push('deg has inverted polarity relative to ref');
+}
+
 /** The aligned streams in lockstep: refs, degs, then noisy if scored. */
 function alignedReader(input: SourceInput, plan: AnalysisPlan): LockstepReader {
   const { refs, degs, noisy } = input;
   const n = plan.withNoisy && noisy ? [noisy] : [];
+  const track = plan.track;
+  if (track) {
+    return new LockstepReader(
+      [...refs.map((r) => trackedSource(r, track)), ...degs, ...n.map((x) => trackedSource(x, track))],
+      [...refs.map(() => 0), ...degs.map(() => track.degStart), ...n.map(() => 0)],
+      plan.length,
+      BLOCK,
+    );
+  }
   return new LockstepReader(
     [...refs, ...degs, ...n],
     [...refs.map(() => plan.refStart), ...degs.map(() => plan.degStart), ...n.map(() => plan.refStart)],
@@ -294,7 +337,8 @@ export function finishAnalysis(plan: AnalysisPlan, scored: ScoredFamilies, selec
   const { notes } = plan;
   const multi = plan.pairs > 1;
   const values = {} as Record<MetricKey, ReportValue>;
-  const reasons: Partial<Record<MetricKey, string>> = {};
+  const reasons: AnalysisReport['reasons'] = {};
+  if (plan.delayReason) reasons.delay = plan.delayReason;
   const uncertainties: AnalysisReport['uncertainties'] = {};
   if (plan.sasdr) {
     values.sasdr = plan.sasdr.value;
@@ -342,6 +386,8 @@ export function finishAnalysis(plan: AnalysisPlan, scored: ScoredFamilies, selec
     durationSec: plan.length / plan.sampleRate,
     delayMs: plan.delayMs,
     delayConfidence: plan.delayConfidence,
+    driftPpm: plan.driftPpm,
+    delayTrack: plan.delayTrack,
     permutation: plan.permutation,
     notes,
   };
@@ -413,7 +459,7 @@ function analyzeWithoutReference(input: SourceInput, options: AnalyzeOptions, se
   }
   const referenceFree = referenceFreeOf(sets, 1, reasons, selection);
   return {
-    report: { values, referenceFree, reasons, uncertainties: {}, sampleRate, durationSec: Math.max(0, length) / sampleRate, delayMs, delayConfidence: null, notes },
+    report: { values, referenceFree, reasons, uncertainties: {}, sampleRate, durationSec: Math.max(0, length) / sampleRate, delayMs, delayConfidence: null, driftPpm: null, delayTrack: null, notes },
     warnings: [],
   };
 }

@@ -35,6 +35,8 @@ export function toSummary(report: AnalysisReport): Record<string, unknown> {
   const values: Record<string, ReportValue> = { ...report.values };
   for (const key of REFERENCE_FREE_VALUE_KEYS) values[key] = report.referenceFree[key];
   const out = summaryObject(values, report.referenceFree, report.reasons as Record<string, string>, report);
+  out.driftPpm = report.driftPpm;
+  out.delayTrack = report.delayTrack;
   if (report.permutation) out.permutation = report.permutation;
   return out;
 }

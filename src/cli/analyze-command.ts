@@ -12,15 +12,18 @@ import { metricsTable } from './metrics-command.js';
 import { selectMetrics } from '../metrics/registry.js';
 
 export const ANALYZE_USAGE = `Usage:
-  earshot analyze REF DEG [--noisy NOISY] [--align auto|off] [--channel N] [--pesq-mode nb|wb] [--metrics LIST] [--threads N] [--json]
+  earshot analyze REF DEG [--noisy NOISY] [--align auto|integer|off] [--max-delay S] [--channel N] [--pesq-mode nb|wb] [--metrics LIST] [--threads N] [--json]
   earshot analyze --ref R0 --ref R1 --deg D0 --deg D1 [--align auto|off] [--json]
   earshot analyze --deg DEG [--noisy NOISY] [--json]        (reference-free measures only)
   earshot analyze --list-metrics                             (the keys --metrics takes; also: earshot metrics)
 
 Scores DEG (the processed output) against REF (the clean reference) with every reference-based metric.
   --noisy FILE     the input the processor saw (enables wSDR)
-  --align MODE     auto (default): find deg's delay by GCC-PHAT (up to ±1 s) and compensate it;
-                   off: score the files as they are
+  --align MODE     auto (default): find deg's delay over every lag the files allow, to a fraction
+                   of a sample, with clock drift and delay steps, and compensate it (docs/alignment.md);
+                   a delay that cannot be trusted is not applied (delayMs null, reasons.delay, warning);
+                   integer: the same search, one whole-sample delay; off: score the files as they are
+  --max-delay S    search delays up to S seconds either way only
   --channel N      channel to read from multichannel files (default 0)
   --pesq-mode M    PESQ-like estimate: wb (default at 16 kHz and above) or nb (default at 8 kHz)
   --threads N|auto spread one file's metrics over N threads (auto: every core for files of 20 s or
@@ -40,6 +43,7 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
       deg: { type: 'string', multiple: true },
       noisy: { type: 'string' },
       align: { type: 'string', default: 'auto' },
+      'max-delay': { type: 'string' },
       channel: { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
       'pesq-mode': { type: 'string' },
@@ -76,14 +80,19 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
     throw earshotError('ERR_USAGE', `expected as many --deg as --ref, got ${refs.length} --ref and ${degs.length} --deg`);
   }
   const align = values.align as string;
-  if (align !== 'auto' && align !== 'off') throw earshotError('ERR_USAGE', `--align must be auto or off, got "${align}"`);
+  if (align !== 'auto' && align !== 'integer' && align !== 'off') throw earshotError('ERR_USAGE', `--align must be auto, integer or off, got "${align}"`);
+  const maxDelayText = values['max-delay'];
+  const maxDelaySec = maxDelayText === undefined ? undefined : Number(maxDelayText);
+  if (maxDelaySec !== undefined && !(/^\d+(\.\d*)?$|^\.\d+$/.test(maxDelayText!) && Number.isFinite(maxDelaySec))) {
+    throw earshotError('ERR_USAGE', `--max-delay must be a non-negative number of seconds, got "${maxDelayText}"`);
+  }
   const channelText = values.channel as string;
   if (!/^\d+$/.test(channelText)) throw earshotError('ERR_USAGE', `--channel must be a non-negative integer, got "${channelText}"`);
 
   const threadsText = values.threads as string;
   if (threadsText !== 'auto' && !/^[1-9]\d*$/.test(threadsText)) throw earshotError('ERR_USAGE', `--threads must be auto or a positive integer, got "${threadsText}"`);
   const threads = threadsText === 'auto' ? undefined : Number(threadsText);
-  const { report, warnings, notesIn } = await analyzeFilesParallel({ refs, degs, noisy: values.noisy }, Number(channelText), { align: align as AlignMode, pesqMode, metrics, threads });
+  const { report, warnings, notesIn } = await analyzeFilesParallel({ refs, degs, noisy: values.noisy }, Number(channelText), { align: align as AlignMode, maxDelaySec, pesqMode, metrics, threads });
   report.notes.unshift(...notesIn);
   for (const w of warnings) io.stderr(`earshot: warning: ${w}\n`);
   if (values.json) io.stdout(`${JSON.stringify(reportJson(report))}\n`);

@@ -45,11 +45,16 @@ export function formatReport(report: AnalysisReport, title: string): string {
       .trimEnd(),
   );
   lines.splice(1, 0, widths.map((w) => '─'.repeat(w)).join('  '));
+  const delay =
+    report.delayMs !== null
+      ? `${report.delayMs.toFixed(3)} ms${report.driftPpm ? `, drift ${report.driftPpm.toFixed(2)} ppm` : ''}`
+      : report.reasons.delay
+        ? `not compensated (${report.reasons.delay})`
+        : 'not estimated (--align off)';
   const head = [
     title,
-    `${report.sampleRate} Hz, ${report.durationSec.toFixed(3)} s scored, delay ${
-      report.delayMs === null ? 'not estimated (--align off)' : `${report.delayMs.toFixed(3)} ms`
-    }${report.permutation ? `, estimate for each ref: ${report.permutation.join(', ')}` : ''}`,
+    `${report.sampleRate} Hz, ${report.durationSec.toFixed(3)} s scored, delay ${delay}${report.permutation ? `, estimate for each ref: ${report.permutation.join(', ')}` : ''}`,
+    ...(report.delayTrack && report.delayTrack.length > 1 ? [`delay track: ${report.delayTrack.map((s) => `${s.t.toFixed(2)} s → ${s.delayMs.toFixed(3)} ms`).join(', ')}`] : []),
     '',
   ];
   const notes = report.notes.map((n) => `note: ${n}`);

@@ -269,3 +269,63 @@ export function estimateDelay(ref: Float64Array, deg: Float64Array, maxDelaySamp
   search.push(ref, deg);
   return search.estimate();
 }
+
+/**
+ * Sub-sample position of a GCC-PHAT peak: a parabola through the peak's integer lag and its two
+ * neighbours gives the start, then Newton's method maximises the band-limited correlation itself,
+ *   f(τ) = Σ_k m_k · Re(W_k · e^{j·2πkτ/n})   (m_k = 1 at DC and Nyquist, else 2),
+ * evaluated from the whitened cross-spectrum `white` (interleaved bins 0..n/2). For an inverted peak
+ * (`sign` −1) the minimum is sought. Returns the lag in samples (positive: deg lags). Allocates nothing.
+ */
+export function subsamplePeak(white: Float64Array, n: number, corr: Float64Array, lag: number, sign: 1 | -1, iterations = 8): number {
+  const at = (l: number) => sign * corr[((l % n) + n) % n];
+  const y0 = at(lag - 1);
+  const y1 = at(lag);
+  const y2 = at(lag + 1);
+  const den = y0 - 2 * y1 + y2;
+  const start = lag + (den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (y0 - y2)) / den)) : 0);
+  return newtonPeak(white, n, start, sign, iterations);
+}
+
+/** f(τ) at the τ the last `newtonPeak` returned, divided by the bins' count (1 for a perfect peak of a fully whitened spectrum). */
+export let newtonPeakValue = 0;
+
+/** Newton's method on f(τ) (see `subsamplePeak`) from `start`; steps clamped to ±0.5 sample. */
+export function newtonPeak(white: Float64Array, n: number, start: number, sign: 1 | -1, iterations = 8): number {
+  let tau = start;
+  const half = n / 2;
+  const step = (2 * Math.PI) / n;
+  for (let it = 0; it < iterations; it++) {
+    const cr = Math.cos(step * tau);
+    const ci = Math.sin(step * tau);
+    let er = 1; // e^{jωτ} for bin k, by rotation
+    let ei = 0;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    for (let k = 0; k <= half; k++) {
+      const wr = white[2 * k];
+      const wi = white[2 * k + 1];
+      const re = wr * er - wi * ei;
+      const im = wr * ei + wi * er;
+      const w = k * step;
+      const m = k === 0 || k === half ? 1 : 2;
+      d0 += m * re;
+      d1 -= m * w * im;
+      d2 -= m * w * w * re;
+      const nr = er * cr - ei * ci;
+      ei = er * ci + ei * cr;
+      er = nr;
+    }
+    newtonPeakValue = (sign * d0) / n;
+    d1 *= sign;
+    d2 *= sign;
+    if (!(d2 < 0)) break;
+    let delta = -d1 / d2;
+    if (delta > 0.5) delta = 0.5;
+    else if (delta < -0.5) delta = -0.5;
+    tau += delta;
+    if (Math.abs(delta) < 1e-9) break;
+  }
+  return tau;
+}

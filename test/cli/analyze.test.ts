@@ -16,7 +16,7 @@ async function run(...argv: string[]) {
 
 const METRICS = ['snr', 'segsnr', 'sisdr', 'cisdr', 'wsdr', 'sasdr', 'stoi', 'estoi', 'lsd', 'cosine', 'mse', 'pmsqe', 'pesq', 'pesqRaw', 'csig', 'cbak', 'covl', 'llr', 'wss', 'fwsegsnr', 'featdist', 'mfccdist', 'qindex'];
 const REFERENCE_FREE = ['speechActivity', 'speechLevelDb', 'noiseFloorDb', 'noiseAttenuationDb', 'speechLevelChangeDb', 'clippingRatio', 'dcOffset', 'dropouts', 'repeatedFrames', 'wadaSnrDb'];
-const JSON_KEYS = [...METRICS, ...REFERENCE_FREE, 'dropoutTimes', 'repeatedFrameTimes', 'reasons', 'sampleRate', 'durationSec', 'delayMs'];
+const JSON_KEYS = [...METRICS, ...REFERENCE_FREE, 'dropoutTimes', 'repeatedFrameTimes', 'reasons', 'sampleRate', 'durationSec', 'delayMs', 'driftPpm', 'delayTrack'];
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-cli-'));
 const speechish = Float64Array.from({ length: 32000 }, (_, i) => 0.3 * Math.sin(i * 0.05) * Math.sin(i * 0.0007) + 0.05 * Math.sin(i * 0.9));
 function file(name: string, bytes: Uint8Array): string {
@@ -155,7 +155,7 @@ describe('earshot analyze: bad input gives exit code 1 or 2 and one line naming 
     ['a directory', () => ['analyze', okRef, tmp], 1, /is a directory/],
     ['no files', () => ['analyze'], 2, /expected REF and DEG/],
     ['one file', () => ['analyze', okRef], 2, /expected two files \(REF DEG\), got 1/],
-    ['bad --align', () => ['analyze', okRef, okRef, '--align', 'sideways'], 2, /--align must be auto or off, got "sideways"/],
+    ['bad --align', () => ['analyze', okRef, okRef, '--align', 'sideways'], 2, /--align must be auto, integer or off, got "sideways"/],
     ['unknown option', () => ['analyze', okRef, okRef, '--frobnicate'], 2, /frobnicate/],
     ['unknown command', () => ['analyse', okRef, okRef], 2, /unknown command "analyse"/],
     ['unequal --ref/--deg counts', () => ['analyze', '--ref', okRef, '--ref', okRef, '--deg', okRef], 2, /as many --deg as --ref/],
