@@ -36,6 +36,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./replay-command.js')).runReplay(rest, io);
       case 'metrics':
         return (await import('./metrics-command.js')).runMetrics(rest, io);
+      case 'call':
+        return await (await import('./call-command.js')).runCallCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -43,7 +45,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io.stdout((await allUsages()).join('\n'));
         return command === undefined ? 2 : 0;
       default:
-        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, metrics, monitor, demo, serve, push, replay, rig`);
+        throw earshotError('ERR_USAGE', `unknown command "${command}"; expected one of: analyze, metrics, monitor, demo, serve, push, replay, rig, call`);
     }
   } catch (e) {
     return reportError(e, io);
@@ -71,7 +73,7 @@ function reportError(e: unknown, io: CliIo): number {
 
 /** Every command's usage, in the order `earshot help` prints them (loads every command module). */
 async function allUsages(): Promise<string[]> {
-  const [analyze, metrics, monitor, demo, serve, push, replay, rig] = await Promise.all([
+  const [analyze, metrics, monitor, demo, serve, push, replay, rig, call] = await Promise.all([
     import('./analyze-command.js'),
     import('./metrics-command.js'),
     import('./monitor-command.js'),
@@ -80,6 +82,7 @@ async function allUsages(): Promise<string[]> {
     import('./push-command.js'),
     import('./replay-command.js'),
     import('./rig-command.js'),
+    import('./call-command.js'),
   ]);
-  return [analyze.ANALYZE_USAGE, metrics.METRICS_USAGE, monitor.MONITOR_USAGE, demo.DEMO_USAGE, serve.SERVE_USAGE, push.PUSH_USAGE, replay.REPLAY_USAGE, rig.RIG_USAGE];
+  return [analyze.ANALYZE_USAGE, metrics.METRICS_USAGE, monitor.MONITOR_USAGE, demo.DEMO_USAGE, serve.SERVE_USAGE, push.PUSH_USAGE, replay.REPLAY_USAGE, rig.RIG_USAGE, call.CALL_USAGE];
 }

@@ -6,20 +6,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { HEADLESS_CHROMIUM_ARGS } from '../../src/call/chromium.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** Flags this machine's closed network needs (design.md §7 and the env notes). */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export const CHROMIUM_ARGS = HEADLESS_CHROMIUM_ARGS;
 
 /** Whether Chromium is here; under CI its absence is an error, elsewhere a warning. */
 export function haveChromium(what: string): boolean {

@@ -1,0 +1,144 @@
+/**
+ * Scoring one recorded call condition. The page records, at the call's rate (48 kHz), the signal that
+ * entered the call (sent: after the browser's processing) and the one that came out (received). Here
+ * both are resampled to the clean file's rate and scored three ways with the offline analyzer
+ * (`analyze`, `--align auto`, the `analyze --json` keys):
+ *
+ * - processing: clean vs sent (noisy as the input), what NS / AEC / AGC did;
+ * - network: sent vs received, what Opus and the jitter buffer did;
+ * - end to end: clean vs received (noisy as the input).
+ *
+ * With the noisy input given, the analyzer's own `noiseAttenuationDb` (noisy's noise level over the
+ * output's, in the same pauses of the input: docs/reference-free.md) says how much noise the browser's
+ * suppressor removed, and `speechLevelChangeDb` what it did to the speech.
+ *
+ * The input loops from an unknown instant (loop-align.ts), so the clean reference of sent and of
+ * received is the looped clean read from the phase each recording is found at; `analyze` aligns the
+ * rest. The delay track is the live engine's `DelayTracker` run over the recorded sent/received
+ * pair: every accepted delay change of the network path, NetEq's steps included.
+ */
+import { analyze } from '../analysis/analyze.js';
+import { toSummary } from '../analysis/summary.js';
+import { resampleOct } from '../dsp/resample.js';
+import { DelayTracker } from '../live/delay-tracker.js';
+import { loopOffset, rotate } from './loop-align.js';
+
+/** Samples per block fed to the delay tracker (any size gives the same track). */
+const TRACK_BLOCK = 1024;
+/** analyze's delay search for the network pair, s (design.md: a delay up to 1 s must be found). */
+const NETWORK_MAX_DELAY_SEC = 1;
+/** Residual delay searched after the loop phase is known, s: the phase is exact to a few ms. */
+const LOOP_RESIDUAL_MAX_DELAY_SEC = 0.1;
+
+/** The input, one period of the loop, at the scoring rate. */
+export interface LoopInput {
+  sampleRate: number;
+  clean: Float64Array;
+  noisy: Float64Array;
+}
+
+export interface DelayPoint {
+  /** Position in the recording, s. */
+  tSec: number;
+  delayMs: number;
+  kind: 'initial' | 'drift' | 'jump';
+  confidence: number;
+}
+
+export interface DelayTrack {
+  points: DelayPoint[];
+  /** Accepted jumps (changes of more than a few samples): NetEq's delay steps. */
+  steps: number;
+  firstMs: number | null;
+  lastMs: number | null;
+  minMs: number | null;
+  maxMs: number | null;
+}
+
+export type MetricJson = Record<string, unknown>;
+
+
+export interface ConditionScore {
+  processing: MetricJson | null;
+  network: MetricJson | null;
+  endToEnd: MetricJson | null;
+  delayTrack: DelayTrack;
+  /** Where in the loop the recordings start (s into the clean), and how sure. */
+  alignment: { sentPhaseSec: number | null; receivedPhaseSec: number | null; sentConfidence: number | null; receivedConfidence: number | null };
+  reasons: Record<string, string>;
+}
+
+/** The delay of received against sent through the recording, by the live engine's tracker. */
+export function delayTrack(sent: Float64Array, received: Float64Array, sampleRate: number): DelayTrack {
+  const tracker = new DelayTracker({ sampleRate, maxDelaySec: NETWORK_MAX_DELAY_SEC });
+  const points: DelayPoint[] = [];
+  const n = Math.min(sent.length, received.length);
+  for (let pos = 0; pos < n; pos += TRACK_BLOCK) {
+    const end = Math.min(n, pos + TRACK_BLOCK);
+    const u = tracker.push(sent.subarray(pos, end), received.subarray(pos, end));
+    if (u) points.push({ tSec: u.at / sampleRate, delayMs: (1000 * u.delaySamples) / sampleRate, kind: u.kind, confidence: u.confidence });
+  }
+  const ms = points.map((p) => p.delayMs);
+  return {
+    points,
+    steps: points.filter((p) => p.kind === 'jump').length,
+    firstMs: ms.length ? ms[0] : null,
+    lastMs: ms.length ? ms[ms.length - 1] : null,
+    minMs: ms.length ? Math.min(...ms) : null,
+    maxMs: ms.length ? Math.max(...ms) : null,
+  };
+}
+
+function score(ref: Float64Array, deg: Float64Array, noisy: Float64Array | undefined, sampleRate: number, maxDelaySec: number, metrics?: string): MetricJson {
+  const report = analyze({ sampleRate, refs: [ref], degs: [deg], noisy }, { align: 'auto', maxDelaySec, metrics });
+  const out = toSummary(report);
+  if (report.notes.length) out.notes = report.notes;
+  return out;
+}
+
+/**
+ * Score one condition. `sent` and `received` are the page's recordings at `recordedRate`, sample for
+ * sample simultaneous; `loop` is the input at the scoring rate.
+ */
+export function scoreCondition(loop: LoopInput, recordedRate: number, sent48: Float64Array, received48: Float64Array, metrics?: string): ConditionScore {
+  const fs = loop.sampleRate;
+  const sent = fs === recordedRate ? sent48 : resampleOct(sent48, fs, recordedRate);
+  const received = fs === recordedRate ? received48 : resampleOct(received48, fs, recordedRate);
+  const reasons: Record<string, string> = {};
+  const m = Math.min(sent.length, received.length);
+  const residual = Math.min(LOOP_RESIDUAL_MAX_DELAY_SEC, (0.45 * loop.clean.length) / fs);
+  const network = Math.min(NETWORK_MAX_DELAY_SEC, (0.45 * loop.clean.length) / fs);
+
+  const sentPhase = loopOffset(loop.noisy, sent);
+  const recvPhase = loopOffset(loop.noisy, received);
+  let processing: MetricJson | null = null;
+  let endToEnd: MetricJson | null = null;
+  if (sentPhase.offset !== null) {
+    const clean = rotate(loop.clean, sentPhase.offset, m);
+    const noisy = rotate(loop.noisy, sentPhase.offset, m);
+    processing = score(clean, sent.subarray(0, m), noisy, fs, residual, metrics);
+  } else {
+    reasons.processing = `sent: ${sentPhase.reason}`;
+  }
+  if (recvPhase.offset !== null) {
+    const clean = rotate(loop.clean, recvPhase.offset, m);
+    const noisy = rotate(loop.noisy, recvPhase.offset, m);
+    endToEnd = score(clean, received.subarray(0, m), noisy, fs, residual, metrics);
+  } else {
+    reasons.endToEnd = `received: ${recvPhase.reason}`;
+  }
+  const net = score(sent.subarray(0, m), received.subarray(0, m), undefined, fs, network, metrics);
+  return {
+    processing,
+    network: net,
+    endToEnd,
+    delayTrack: delayTrack(sent.subarray(0, m), received.subarray(0, m), fs),
+    alignment: {
+      sentPhaseSec: sentPhase.offset === null ? null : sentPhase.offset / fs,
+      receivedPhaseSec: recvPhase.offset === null ? null : recvPhase.offset / fs,
+      sentConfidence: sentPhase.offset === null ? null : sentPhase.confidence,
+      receivedConfidence: recvPhase.offset === null ? null : recvPhase.confidence,
+    },
+    reasons,
+  };
+}
