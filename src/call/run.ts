@@ -197,7 +197,7 @@ function validate(o: CallOptions): void {
       throw earshotError('ERR_USAGE', `--bitrate: expected whole bit/s in ${MIN_BITRATE}..${MAX_BITRATE} (Opus), got ${b}`);
     }
   }
-  if ((o.noise === undefined) === (o.snr === undefined) && o.noise !== undefined) throw earshotError('ERR_USAGE', '--noise needs --snr');
+  if (o.noise !== undefined && o.snr === undefined) throw earshotError('ERR_USAGE', '--noise needs --snr');
   if (o.noise !== undefined && o.noisy !== undefined) throw earshotError('ERR_USAGE', 'give --noise (with --snr) or --noisy, not both');
   if (o.seconds !== undefined && !(o.seconds >= 1 && o.seconds <= 600)) throw earshotError('ERR_USAGE', `--seconds: expected 1..600, got ${o.seconds}`);
 }
