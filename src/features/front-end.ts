@@ -41,6 +41,8 @@ export interface SpectrumConsumer {
 
 /** The 32 ms STFT geometry: FFT size N = 2^round(log2(0.032·fs)), hop N/2, periodic Hann. */
 export const STFT32_FRAME_SEC = 0.032;
+/** The 32 ms frames hop by half a frame: per-frame values overlap by 1/2 (standard-error span 2, running-stats.ts). */
+export const STFT32_SE_SPAN = 2;
 export function stft32Size(sampleRate: number): number {
   return 2 ** Math.round(Math.log2(STFT32_FRAME_SEC * sampleRate));
 }

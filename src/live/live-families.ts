@@ -10,20 +10,22 @@
  * - `offline`: whole-stream only, in `earshot analyze` (the summary says so).
  * The accumulators are the same classes the offline analysis uses; they read the same front end.
  */
-import { perceptualRate, type FrontEnd, type PairBlock, STOI_RATE_HZ } from '../features/front-end.js';
+import { perceptualRate, type FrontEnd, type PairBlock, STFT32_SE_SPAN, STOI_RATE_HZ } from '../features/front-end.js';
 import { CiSdrAccumulator } from '../metrics/ci-sdr.js';
 import type { MetricResult } from '../metrics/families.js';
 import { pesqLike } from '../metrics/pesq/index.js';
-import { PmsqeAccumulator } from '../metrics/pmsqe.js';
+import { PMSQE_SE_SPAN, PmsqeAccumulator } from '../metrics/pmsqe.js';
+import { standardErrorOf } from '../metrics/running-stats.js';
 import { qualityIndex } from '../metrics/quality-index.js';
 import { ReferenceFreeSet } from '../metrics/reference-free/index.js';
 import type { ReferenceFreeMetrics } from '../metrics/reference-free/types.js';
 import { metricDefinition, type MetricFamily, type MetricSelection } from '../metrics/registry.js';
-import { SegSnrAccumulator } from '../metrics/segsnr.js';
+import { SEGSNR_SE_SPAN, SegSnrAccumulator } from '../metrics/segsnr.js';
 import { SiSdrAccumulator } from '../metrics/si-sdr.js';
 import { SnrAccumulator } from '../metrics/snr.js';
 import { SpectralAccumulator } from '../metrics/spectral.js';
 import { LiveStoiAccumulator } from '../metrics/stoi-live.js';
+import { STOI_SE_SPAN } from '../metrics/stoi.js';
 import type { MetricValue } from '../metrics/types.js';
 import { WsdrAccumulator } from '../metrics/wsdr.js';
 import { Refresh } from './refresh.js';
@@ -101,13 +103,17 @@ function sumsFamily<A extends SumAccumulator<A>>(c: LiveFamilyContext, make: () 
   };
 }
 
-/** A `frames` family: per-frame values of its keys into hop rings, totals from the accumulator. */
+/**
+ * A `frames` family: per-frame values of its keys into hop rings, totals from the accumulator.
+ * `span`: how many of the values' frames overlap (the standard-error span, as the accumulator's own).
+ */
 function framesFamily(
   c: LiveFamilyContext,
   keys: string[],
+  span: number,
   attach: (add: ((v: number) => void)[]) => { totals(): Record<string, MetricResult>; end?(): void },
 ): LiveFamily {
-  const windows = keys.map(() => new FrameWindows(c.slots));
+  const windows = keys.map(() => new FrameWindows(c.slots, span));
   const acc = attach(windows.map((w) => (v: number) => w.add(v)));
   const selected = keys.map((k, i) => [k, windows[i]] as const).filter(([k]) => c.selection.computed.has(k));
   return {
@@ -215,13 +221,13 @@ const LIVE_FACTORIES: Partial<Record<MetricFamily, LiveFactory>> = {
     return { report: (ctx) => ctx.emit('wsdr', 'total', why, null), totals: () => ({ wsdr: why }) };
   },
   segsnr: (c) =>
-    framesFamily(c, ['segsnr'], ([add]) => {
+    framesFamily(c, ['segsnr'], SEGSNR_SE_SPAN, ([add]) => {
       const acc = new SegSnrAccumulator(c.sampleRate, add, { framer: false });
       c.fe.onSepmFrames(acc);
       return { totals: () => ({ segsnr: acc.compute(c.fe.samples) }) };
     }),
   spectral: (c) =>
-    framesFamily(c, ['lsd', 'cosine'], ([addLsd, addCos]) => {
+    framesFamily(c, ['lsd', 'cosine'], STFT32_SE_SPAN, ([addLsd, addCos]) => {
       const acc = new SpectralAccumulator(c.fe, (lsd, cos) => {
         addLsd(lsd);
         addCos(cos);
@@ -229,7 +235,7 @@ const LIVE_FACTORIES: Partial<Record<MetricFamily, LiveFactory>> = {
       return { totals: () => ({ ...acc.compute() }) };
     }),
   stoi: (c) =>
-    framesFamily(c, ['stoi', 'estoi'], ([addStoi, addEstoi]) => {
+    framesFamily(c, ['stoi', 'estoi'], STOI_SE_SPAN, ([addStoi, addEstoi]) => {
       // The front end resamples to 10 kHz; the accumulator frames and judges silence.
       const acc = new LiveStoiAccumulator(STOI_RATE_HZ, (s, e) => {
         addStoi(s);
@@ -251,7 +257,7 @@ const LIVE_FACTORIES: Partial<Record<MetricFamily, LiveFactory>> = {
     const compute = (): MetricResult => {
       const v = acc.compute();
       const stats = acc.frameStats();
-      return { ...v, uncertainty: stats && stats.variance !== null ? Math.sqrt(stats.variance / stats.count) : null };
+      return { ...v, uncertainty: stats && stats.variance !== null ? standardErrorOf(stats.variance, stats.count, PMSQE_SE_SPAN) : null };
     };
     const why = { value: null, reason: 'live PMSQE covers the last 10 s only (it normalises over all scored frames); run earshot analyze for the whole stream' };
     return refreshFamily(c, 'pmsqe', '10s', compute, -1, () => why);

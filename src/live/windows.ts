@@ -90,7 +90,8 @@ export class FrameWindows {
   latest: number | null = null;
   private readonly scratch = new RunningStats();
 
-  constructor(slots: number) {
+  /** `span`: the values' windows overlap by (span − 1)/span (RunningStats.standardError). */
+  constructor(slots: number, private readonly span = 1) {
     this.ring = new HopRingOf(slots, () => new RunningStats());
   }
 
@@ -105,6 +106,6 @@ export class FrameWindows {
     s.reset();
     this.ring.forLast(hops, (slot) => s.merge(slot));
     if (s.count === 0) return { value: { value: null, reason: 'no frames in this window yet' }, uncertainty: null };
-    return { value: { value: s.mean }, uncertainty: s.standardError() };
+    return { value: { value: s.mean }, uncertainty: s.standardError(this.span) };
   }
 }

@@ -14,7 +14,8 @@ import { compositeMeasures } from './composite.js';
 import { FeatureDistanceAccumulator } from './feature-distance.js';
 import { LlrAccumulator } from './llr.js';
 import { pesqLike, type PesqLikeResult, type PesqMode } from './pesq/index.js';
-import { PmsqeAccumulator } from './pmsqe.js';
+import { PMSQE_SE_SPAN, PmsqeAccumulator } from './pmsqe.js';
+import { standardErrorOf } from './running-stats.js';
 import { qualityIndex } from './quality-index.js';
 import type { MetricFamily, MetricKey, MetricSelection } from './registry.js';
 import { SegSnrAccumulator } from './segsnr.js';
@@ -22,7 +23,7 @@ import { SepmSpectralAccumulator } from './sepm-spectral.js';
 import { SiSdrAccumulator } from './si-sdr.js';
 import { SnrAccumulator } from './snr.js';
 import { SpectralAccumulator } from './spectral.js';
-import { StoiAccumulator } from './stoi.js';
+import { STOI_SE_SPAN, StoiAccumulator } from './stoi.js';
 import type { MetricValue } from './types.js';
 import { WsdrAccumulator } from './wsdr.js';
 
@@ -201,7 +202,7 @@ const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
       results: () => {
         const v = acc.computeBoth();
         const st = acc.segmentStatsBoth();
-        const se = (s: { count: number; variance: number } | null) => (s && s.count > 1 ? Math.sqrt(s.variance / s.count) : null);
+        const se = (s: { count: number; variance: number } | null) => (s && s.count > 1 ? standardErrorOf(s.variance, s.count, STOI_SE_SPAN) : null);
         return { stoi: withSe(v.stoi, se(st.stoi)), estoi: withSe(v.estoi, se(st.estoi)) };
       },
     };
@@ -249,7 +250,7 @@ const FACTORIES: Partial<Record<MetricFamily, Factory>> = {
       results: () => {
         const v = pmsqe.compute();
         const stats = pmsqe.frameStats();
-        const se = stats && stats.variance !== null ? Math.sqrt(stats.variance / stats.count) : null;
+        const se = stats && stats.variance !== null ? standardErrorOf(stats.variance, stats.count, PMSQE_SE_SPAN) : null;
         const r: MetricResult = { ...v, uncertainty: v.value === null ? null : se };
         if (rate !== fe.sampleRate && v.value !== null) r.reason = `computed at ${rate} Hz (resampled from ${fe.sampleRate} Hz)`;
         return { pmsqe: r };

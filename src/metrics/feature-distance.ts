@@ -11,7 +11,7 @@
  */
 import { applyMel, dctMatrix, melFilterbank, type MelFilterbank } from '../dsp/mel.js';
 import { earshotError } from '../errors.js';
-import { FrontEnd, type SpectrumConsumer } from '../features/front-end.js';
+import { FrontEnd, STFT32_SE_SPAN, type SpectrumConsumer } from '../features/front-end.js';
 import { RunningStats } from './running-stats.js';
 import { spectralFftSize } from './spectral.js';
 import { type MetricAccumulator, type MetricValue, type SignalBlock, nullValue, value } from './types.js';
@@ -137,7 +137,7 @@ export class FeatureDistanceAccumulator implements MetricAccumulator<SignalBlock
     const out: FeatureDistanceResult = {};
     this.extractors.forEach((e, i) => {
       const s = this.stats[i];
-      out[e.name] = s.count === 0 ? { ...nullValue('signal shorter than one frame'), uncertainty: null } : { ...value(s.mean), uncertainty: s.standardError() };
+      out[e.name] = s.count === 0 ? { ...nullValue('signal shorter than one frame'), uncertainty: null } : { ...value(s.mean), uncertainty: s.standardError(STFT32_SE_SPAN) };
     });
     return out;
   }

@@ -98,6 +98,9 @@ export interface PmsqeOptions {
 }
 
 /** Count, mean and sample variance (n − 1; null below 2 frames) of the per-frame values. */
+/** Frames hop by half a frame: standard-error span 2 (running-stats.ts). */
+export const PMSQE_SE_SPAN = 2;
+
 export interface PmsqeFrameStats {
   count: number;
   mean: number;

@@ -6,7 +6,13 @@
  *   qindex = Σ wᵢ·qᵢ / Σ wᵢ,  wᵢ = 1 / max(σᵢ, σ_min)²,  uncertainty = sqrt(1 / Σ wᵢ).
  *
  * σ_min = 1 point keeps a metric with a tiny standard error (long, steady files) from silencing the
- * others. Only metrics that carry a standard error take part. The mappings (linear, clipped) are:
+ * others. One definition offline and live: the inputs are the metrics below, the ones whose standard
+ * error both `earshot analyze` and the live engine compute the same way — the standard error of a mean
+ * of per-frame (per-segment) values, corrected for the frames' overlap (RunningStats.standardError's
+ * span: STOI/ESTOI 30, segSNR 4, LSD/cosine/PMSQE 2). SI-SDR and PESQ-like are left out: they are
+ * whole-signal scores with no standard error offline (live SI-SDR's ± is the spread of 100 ms values,
+ * a different quantity). Live, the 3 s index has no PMSQE (PMSQE is refreshed over 10 s only).
+ * The mappings (linear, clipped) are:
  */
 import { type MetricValue, nullValue, value } from './types.js';
 
@@ -15,8 +21,6 @@ export const QINDEX_MIN_SIGMA = 1;
 export const QINDEX_MAPPINGS: Record<string, { lo: number; hi: number; note: string }> = {
   stoi: { lo: 0, hi: 1, note: 'STOI 0 → 0, 1 → 100' },
   estoi: { lo: 0, hi: 1, note: 'ESTOI 0 → 0, 1 → 100' },
-  pesq: { lo: 1, hi: 4.5, note: 'PESQ-like MOS 1 → 0, 4.5 → 100' },
-  sisdr: { lo: -5, hi: 25, note: 'SI-SDR −5 dB → 0, 25 dB → 100' },
   segsnr: { lo: -10, hi: 35, note: 'segmental SNR −10 dB → 0, 35 dB → 100' },
   cosine: { lo: 0, hi: 1, note: 'spectral cosine 0 → 0, 1 → 100' },
   lsd: { lo: 20, hi: 0, note: 'log-spectral distance 20 dB → 0, 0 dB → 100' },

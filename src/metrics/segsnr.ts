@@ -23,6 +23,8 @@ import { type MetricAccumulator, type MetricValue, type SignalBlock, nullValue, 
 
 export const SEGSNR_FRAME_SEC = 0.03;
 export const SEGSNR_OVERLAP = 0.75;
+/** Frames overlap by 3/4: standard-error span 4 (running-stats.ts). */
+export const SEGSNR_SE_SPAN = 4;
 export const SEGSNR_MIN_DB = -10;
 export const SEGSNR_MAX_DB = 35;
 const EPS = 2.220446049250313e-16; // numpy float64 eps, absolute on the [-1, 1) scale (pysepm)
@@ -103,7 +105,7 @@ export class SegSnrAccumulator implements MetricAccumulator, SepmFrameSink {
     if (this.stats.count === 0) {
       return { ...nullValue(`signal shorter than two ${SEGSNR_FRAME_SEC * 1000} ms frames`), uncertainty: null };
     }
-    return { ...value(this.stats.mean), uncertainty: this.stats.standardError() };
+    return { ...value(this.stats.mean), uncertainty: this.stats.standardError(SEGSNR_SE_SPAN) };
   }
 
   reset(): void {

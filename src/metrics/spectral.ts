@@ -10,7 +10,7 @@
  * There is no single reference implementation of either; the definitions are documented in
  * docs/metrics.md and pinned by tests on signals with known answers.
  */
-import { FrontEnd, stft32Size, type SpectrumConsumer } from '../features/front-end.js';
+import { FrontEnd, STFT32_SE_SPAN, stft32Size, type SpectrumConsumer } from '../features/front-end.js';
 import { earshotError } from '../errors.js';
 import { RunningStats } from './running-stats.js';
 import { type MetricAccumulator, type MetricValue, type SignalBlock, nullValue, value } from './types.js';
@@ -101,10 +101,10 @@ export class SpectralAccumulator implements MetricAccumulator<SignalBlock, Spect
     const lsd =
       this.lsd.count === 0
         ? { ...nullValue(short), uncertainty: null }
-        : { ...value(this.lsd.mean), uncertainty: this.lsd.standardError() };
+        : { ...value(this.lsd.mean), uncertainty: this.lsd.standardError(STFT32_SE_SPAN) };
     const cosine =
       this.cosine.count > 0
-        ? { ...value(this.cosine.mean), uncertainty: this.cosine.standardError() }
+        ? { ...value(this.cosine.mean), uncertainty: this.cosine.standardError(STFT32_SE_SPAN) }
         : { ...nullValue(this.lsd.count === 0 ? short : 'no frame where both signals are non-silent'), uncertainty: null };
     return { lsd, cosine };
   }

@@ -17,7 +17,7 @@
 import { createResamplerPair, octaveResamplerDesign, type PairResampler } from '../dsp/resample.js';
 import { EPS, STOI_FRAME, STOI_HOP, STOI_SAMPLE_RATE, isSpeechFrame, windowedFrameNorm } from '../dsp/stoi-kernels.js';
 import { RunningStats } from './running-stats.js';
-import { StoiSegmentScorer } from './stoi.js';
+import { STOI_SE_SPAN, StoiSegmentScorer } from './stoi.js';
 import { type MetricAccumulator, type MetricValue, type SignalBlock, nullValue, value } from './types.js';
 
 /** How far back the running loudest-frame estimate looks, seconds. */
@@ -171,9 +171,9 @@ export class LiveStoiAccumulator implements MetricAccumulator<SignalBlock, LiveS
       return { stoi: r, estoi: r };
     }
     return {
-      stoi: { ...value(this.stoiStats.mean), uncertainty: this.stoiStats.standardError() },
+      stoi: { ...value(this.stoiStats.mean), uncertainty: this.stoiStats.standardError(STOI_SE_SPAN) },
       estoi: this.scorer.yEnvMax > 0
-        ? { ...value(this.estoiStats.mean), uncertainty: this.estoiStats.standardError() }
+        ? { ...value(this.estoiStats.mean), uncertainty: this.estoiStats.standardError(STOI_SE_SPAN) }
         : { ...nullValue('degraded signal is all zeros during speech: ESTOI is undefined'), uncertainty: null },
     };
   }

@@ -80,6 +80,13 @@ export interface StoiDiagnostics {
 }
 
 /** Per-segment intermediate intelligibility values: how many, their mean (= the score) and spread. */
+/**
+ * Segments of 30 frames advance by one frame (they overlap by 29/30): standard-error span 30
+ * (running-stats.ts), so the ± of STOI and ESTOI is not understated ~5.5× and STOI does not dominate
+ * the quality index.
+ */
+export const STOI_SE_SPAN = STOI_SEGMENT_FRAMES;
+
 export interface SegmentStats {
   count: number;
   mean: number;
