@@ -160,7 +160,8 @@ export class MetricCard {
     }
     this.el.classList.toggle('stale', !fresh);
     const reason = table.reasons.get(shown);
-    this.reasonEl.textContent = !fresh && reason ? reason : '';
+    const note = table.notes.get(shown);
+    this.reasonEl.textContent = !fresh && reason ? reason : fresh && note ? note : '';
   }
 
   destroy(): void {

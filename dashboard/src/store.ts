@@ -25,6 +25,8 @@ export class MetricTable {
   readonly windows = new Map<WindowName, Column>();
   /** Latest reason per window, when its value is null. */
   readonly reasons = new Map<WindowName, string>();
+  /** What qualifies the latest value per window (e.g. "over the last 5.9 s"), when it has a value. */
+  readonly notes = new Map<WindowName, string>();
   version = 0;
 
   constructor(metric: string) {
@@ -70,6 +72,8 @@ export class MetricTable {
     col.u[i] = u;
     if (v === null && reason) this.reasons.set(window, reason);
     else if (v !== null) this.reasons.delete(window);
+    if (v !== null && reason) this.notes.set(window, reason);
+    else if (v !== null) this.notes.delete(window);
     this.version++;
   }
 

@@ -146,7 +146,8 @@ class LiveEngine implements LiveEngineSession {
 
   private emit(metric: string, window: WindowName, v: MetricValue, uncertainty: number | null): void {
     const sample: MetricSample = { session: this.id, t: this.ctx.t, metric, window, value: v.value, uncertainty: v.value === null ? null : uncertainty };
-    if (v.value === null && v.reason) sample.reason = v.reason;
+    // A null's excuse, or what qualifies a value (e.g. PESQ-like "over the last 5.9 s").
+    if (v.reason) sample.reason = v.reason;
     this.samples$.next(sample);
   }
 

@@ -37,8 +37,17 @@ export const SLIDING: readonly WindowName[] = ['1s', '3s', '10s'];
 const PMSQE_WINDOW_SEC = 10;
 /** PMSQE frames per second (hop N/2 = 16 ms at both 8 and 16 kHz). */
 const PMSQE_FRAMES_PER_SEC = 62.5;
-/** The PESQ-like model scores the last 10 s. */
-const PESQ_WINDOW_SEC = 10;
+/**
+ * Live PESQ-like: the last 10 s (P.862.3 asks for speech samples of 8–12 s). Until the session has
+ * 10 s, the value covers what there is, from PESQ_FIRST_SEC on, refreshed every PESQ_EARLY_EVERY_SEC,
+ * and says so ("over the last 5.9 s"); after that every 10 s at the session's phase (registry policy).
+ * 3.2 s is 8 s at P.862.3's lowest share of active speech (40 %): less than that is no longer a
+ * sample P.862's guidance covers, though the model scores it. The model itself returns null with a
+ * reason only below its minimum of active speech (src/metrics/pesq, MIN_ACTIVE_SECONDS).
+ */
+export const PESQ_WINDOW_SEC = 10;
+export const PESQ_FIRST_SEC = 3.2;
+export const PESQ_EARLY_EVERY_SEC = 2;
 
 /** What a family needs from the engine at each report. */
 export interface ReportContext {
@@ -151,10 +160,14 @@ function framesFamily(
 class RecentAudio {
   private readonly ref: Float32Array;
   private readonly deg: Float32Array;
-  private written = 0;
+  /** Samples written since the start. */
+  written = 0;
   constructor(rate: number, seconds: number) {
     this.ref = new Float32Array(Math.round(seconds * rate));
     this.deg = new Float32Array(this.ref.length);
+  }
+  get capacity(): number {
+    return this.ref.length;
   }
   update({ ref, deg }: PairBlock): void {
     const cap = this.ref.length;
@@ -262,31 +275,60 @@ const LIVE_FACTORIES: Partial<Record<MetricFamily, LiveFactory>> = {
     const why = { value: null, reason: 'live PMSQE covers the last 10 s only (it normalises over all scored frames); run earshot analyze for the whole stream' };
     return refreshFamily(c, 'pmsqe', '10s', compute, -1, () => why);
   },
-  pesq: (c) => {
-    const rate = perceptualRate(c.sampleRate);
-    const recent = new RecentAudio(rate, PESQ_WINDOW_SEC);
-    c.fe.onPerceptualRate(recent);
-    // pesqRaw (the raw score before the MOS mapping) comes from the same call, emitted with pesq.
-    let raw: MetricResult = { value: null, reason: 'not computed yet' };
-    const compute = (): MetricResult => {
-      const a = recent.snapshot();
-      const r = pesqLike(a.ref, a.deg, rate, rate >= 16000 ? 'wb' : 'nb');
-      raw = r.value === null ? { value: null, reason: r.reason } : { value: r.raw! };
-      return r.value === null ? { value: null, reason: r.reason } : { value: r.value };
-    };
-    const why = { value: null, reason: 'live PESQ-like covers the last 10 s only; run earshot analyze for the whole stream' };
-    // The first value after 5–15 s of audio: the model needs a few seconds of speech.
-    const family = refreshFamily(c, 'pesq', '10s', compute, -0.5, () => why, false);
-    return {
-      ...family,
-      report(ctx) {
-        family.report(ctx);
-        ctx.emit('pesqRaw', '10s', raw, null);
-      },
-      totals: () => ({ ...family.totals(), pesqRaw: why }),
-    };
-  },
+  pesq: (c) => livePesq(c),
 };
+
+/** The live PESQ-like family (pesq and pesqRaw from one call): see PESQ_WINDOW_SEC. */
+function livePesq(c: LiveFamilyContext): LiveFamily {
+  const rate = perceptualRate(c.sampleRate);
+  const recent = new RecentAudio(rate, PESQ_WINDOW_SEC);
+  c.fe.onPerceptualRate(recent);
+  const refresh = new Refresh(refreshEvery('pesq'), c.phase, -0.5);
+  let last: MetricResult = { value: null, reason: 'not computed yet' };
+  let raw: MetricResult = last;
+  let lastAt = -Infinity;
+  let heldAtLast = 0;
+  const compute = (): void => {
+    const a = recent.snapshot();
+    heldAtLast = a.ref.length;
+    const r = pesqLike(a.ref, a.deg, rate, rate >= 16000 ? 'wb' : 'nb');
+    // Shorter than the window: the value is over what there is, and says how long that was.
+    const span = heldAtLast < recent.capacity ? `over the last ${(heldAtLast / rate).toFixed(1)} s (the live window is ${PESQ_WINDOW_SEC} s)` : undefined;
+    const qualify = (v: number): MetricResult => (span ? { value: v, reason: span } : { value: v });
+    last = r.value === null ? { value: null, reason: r.reason } : qualify(r.value);
+    raw = r.value === null ? { value: null, reason: r.reason } : qualify(r.raw!);
+  };
+  const wholeSession = (): boolean => recent.written <= recent.capacity && recent.written > 0;
+  return {
+    report(ctx) {
+      const held = Math.min(recent.written, recent.capacity) / rate;
+      let due: boolean;
+      if (recent.written < recent.capacity) {
+        due = held >= PESQ_FIRST_SEC && ctx.t - lastAt >= PESQ_EARLY_EVERY_SEC;
+        // Keep the regular schedule's clock from firing at once when the window fills.
+        refresh.due(ctx.t);
+      } else due = refresh.due(ctx.t);
+      // The final report of a session that fits in the window scores all of it.
+      if (ctx.ended && wholeSession() && heldAtLast !== recent.written) due = true;
+      if (ctx.ended && last.value === null && held > 0) due = true;
+      if (due) {
+        compute();
+        lastAt = ctx.t;
+      }
+      ctx.emit('pesq', '10s', last, null);
+      ctx.emit('pesqRaw', '10s', raw, null);
+    },
+    totals: () => {
+      // A session no longer than the window is all in it: its total is the last value over all of it.
+      if (wholeSession() && heldAtLast === recent.written) return { pesq: wholeOf(last), pesqRaw: wholeOf(raw) };
+      const why = { value: null, reason: 'live PESQ-like covers the last 10 s only; run earshot analyze for the whole stream' };
+      return { pesq: why, pesqRaw: why };
+    },
+  };
+}
+
+/** A value over the whole session (it fitted in the window) says so, as the summary's reason. */
+const wholeOf = (r: MetricResult): MetricResult => (r.value === null ? r : { value: r.value, reason: 'over the whole session (live, float32 audio)' });
 
 /** Reference-free measures of the aligned deg (and noisy), refreshed every second, whole stream. */
 export class LiveReferenceFree {
