@@ -135,29 +135,8 @@ export function frameTerms(fr: PesqFrames, t: PerceptualTables, params: PesqMode
  * over the same cells: speech frames of the active interval, reference above 1000 × the hearing
  * threshold. Limited to ±20 dB; a band without such cells is left alone.
  */
-export const EXPERIMENT = { freqEq: 'cells' as 'cells' | 'old', freqOffset: 0 };
 function frequencyEqualisation(fr: PesqFrames, p0: Float64Array): Float64Array {
   const { bands, pRef, pDeg, firstActive, endActive } = fr;
-  if (EXPERIMENT.freqEq === 'old') {
-    const sr = new Float64Array(bands);
-    const sd = new Float64Array(bands);
-    let count = 0;
-    for (let m = firstActive; m < endActive; m++) {
-      const off = m * bands;
-      let total = 0;
-      for (let j = 0; j < bands; j++) total += pRef[off + j];
-      if (total < FREQ_EQ_ACTIVE_POWER) continue;
-      count++;
-      for (let j = 0; j < bands; j++) { sr[j] += pRef[off + j]; sd[j] += pDeg[off + j]; }
-    }
-    const rr = new Float64Array(bands).fill(1);
-    if (count === 0) return rr;
-    for (let j = 0; j < bands; j++) {
-      const r = (sd[j] / count + 1000) / (sr[j] / count + 1000);
-      rr[j] = Math.min(FREQ_EQ_MAX_RATIO, Math.max(1 / FREQ_EQ_MAX_RATIO, r));
-    }
-    return rr;
-  }
   const sumRef = new Float64Array(bands);
   const sumDeg = new Float64Array(bands);
   for (let m = firstActive; m < endActive; m++) {
