@@ -26,3 +26,4 @@ export { analyze, type AlignMode, type AnalysisReport, type AnalyzeInput, type A
 export { metricRegistry, type MetricDefinition } from './metrics/registry.js';
 export type { MetricValue } from './metrics/types.js';
 export { EarshotError, isEarshotError, type ErrorCode } from './errors.js';
+export { monitorCall, MONITOR_CALL_RATE_HZ, type CallAudioContext, type CallMonitor, type MonitorCallOptions, type PeerConnectionLike } from './call/monitor-call.js';

@@ -20,7 +20,7 @@
 import { analyze } from '../analysis/analyze.js';
 import { toSummary } from '../analysis/summary.js';
 import { resampleOct } from '../dsp/resample.js';
-import { DelayTracker } from '../live/delay-tracker.js';
+import { DelayTracker, type DelayUpdate } from '../live/delay-tracker.js';
 import { loopOffset, rotate } from './loop-align.js';
 
 /** Samples per block fed to the delay tracker (any size gives the same track). */
@@ -41,7 +41,8 @@ export interface DelayPoint {
   /** Position in the recording, s. */
   tSec: number;
   delayMs: number;
-  kind: 'initial' | 'drift' | 'jump';
+  /** The tracker's update kind: 'jump' is a step. */
+  kind: DelayUpdate['kind'];
   confidence: number;
 }
 

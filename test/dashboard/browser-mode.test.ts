@@ -16,6 +16,7 @@ import { encodeWavPcm16 } from '../../src/io/wav.js';
 import { startServer, type EarshotServer } from '../../src/server/server.js';
 import { seededRandom } from '../helpers/corpus.js';
 import { haveChromium, launchChromium, type LaunchedChromium } from '../helpers/chromium.js';
+import { speechLike } from '../helpers/speech-like.js';
 import { fakeEngineFactory } from '../server/fake-engine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,27 +31,6 @@ const RATE_HZ = 16000;
 const DURATION_SEC = 3.5;
 /** deg = ref delayed by this much plus noise: the server has a delay to find. */
 const DELAY_SAMPLES = 320;
-
-/**
- * Speech-like test signal: a voiced source (harmonics of a gliding 110–150 Hz pitch with a spectral
- * tilt) under a 4 Hz syllable envelope with pauses, as STOI needs modulated speech energy.
- */
-function speechLike(n: number, rate: number, seed: number): Float64Array {
-  const rnd = seededRandom(seed);
-  const out = new Float64Array(n);
-  let phase = 0;
-  for (let i = 0; i < n; i++) {
-    const t = i / rate;
-    const f0 = 130 + 20 * Math.sin(2 * Math.PI * 0.7 * t);
-    phase += (2 * Math.PI * f0) / rate;
-    let v = 0;
-    for (let h = 1; h <= 25; h++) v += Math.sin(h * phase + h) / h;
-    const syllable = Math.max(0, Math.sin(2 * Math.PI * 4 * t)) ** 2;
-    const pause = t % 1.2 < 0.2 ? 0 : 1;
-    out[i] = 0.25 * syllable * pause * v + 0.002 * (rnd() - 0.5);
-  }
-  return out;
-}
 
 describe.runIf(chromiumHere)('dashboard browser mode in Chromium', () => {
   let dashboardDir: string;
@@ -78,7 +58,7 @@ describe.runIf(chromiumHere)('dashboard browser mode in Chromium', () => {
 
   it('analyzes two local files in the page: a new session is scored by the server and shown', async () => {
     const n = Math.round(DURATION_SEC * RATE_HZ);
-    const ref = speechLike(n, RATE_HZ, 7);
+    const ref = speechLike(n, RATE_HZ, seededRandom(7));
     const rnd = seededRandom(8);
     const deg = new Float64Array(n);
     for (let i = 0; i < n; i++) deg[i] = 0.8 * (i >= DELAY_SAMPLES ? ref[i - DELAY_SAMPLES] : 0) + 0.1 * (rnd() - 0.5);
@@ -153,7 +133,7 @@ describe.runIf(chromiumHere)('dashboard browser mode in Chromium', () => {
     expect(await page.evaluate(() => (globalThis as any).gumCalls)).toBe(0);
 
     const n = Math.round(DURATION_SEC * RATE_HZ);
-    const ref = speechLike(n, RATE_HZ, 11);
+    const ref = speechLike(n, RATE_HZ, seededRandom(11));
     const wav = Buffer.from(encodeWavPcm16([ref], RATE_HZ));
     await page.setInputFiles('#bm-ref', { name: 'again.wav', mimeType: 'audio/wav', buffer: wav });
     await page.setInputFiles('#bm-deg', { name: 'again-deg.wav', mimeType: 'audio/wav', buffer: wav });
