@@ -32,7 +32,7 @@ const POLL_MS = 500;
 /** A build of other sources not used for this long is removed, ms. */
 const OLD_BUILD_MS = 30 * 60_000;
 /** What `npm pack` reads besides dist/ (package.json "files", plus what npm always includes). */
-const PACKED = ['package.json', 'README.md', 'bin', 'worklets', 'examples'];
+const PACKED = ['package.json', 'README.md', 'bin', 'worklets', 'call-page', 'examples'];
 /** What the compiled output depends on. */
 const HASHED = [...PACKED, 'src', 'tsconfig.json', 'tsconfig.build.json', 'bench', 'test/package/packed.ts'];
 /** Audio the docs' examples read, in the app folder: name there → examples/audio file. */
