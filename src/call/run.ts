@@ -30,6 +30,8 @@ export const DEFAULT_JITTER_BUFFER_TARGET_MS = 100;
 export const MIN_DEFAULT_SECONDS = 3;
 /** ... and at most this, s. */
 export const MAX_DEFAULT_SECONDS = 20;
+/** After the page returned, wait this long for its socket's last batches, ms. */
+const END_TIMEOUT_MS = 15_000;
 /** Opus' bitrate range (RFC 6716), bit/s. */
 export const MIN_BITRATE = 6000;
 export const MAX_BITRATE = 510000;
@@ -288,7 +290,10 @@ export async function runCall(o: CallOptions): Promise<CallResult> {
       } catch (e) {
         throw earshotError('ERR_INVALID_ARGUMENT', `the call page failed (${label}): ${(e as Error).message.split('\n')[0]}${pageErrors.length ? `; page errors: ${pageErrors.join('; ')}` : ''}`);
       }
-      await rec.ended;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const ended = await Promise.race([rec.ended.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), END_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+      if (!ended) throw earshotError('ERR_INVALID_ARGUMENT', `the call page's recording did not arrive (${label}): its socket to ${server.wsUrl} sent no end within ${END_TIMEOUT_MS / 1000} s`);
       let summary: Record<string, unknown> | null = null;
       if (ingest && live) {
         const closed = await ingest.close(live.handle);

@@ -23,8 +23,9 @@ const run = haveChromium('earshot call test') && haveLoopbackNamespace('earshot 
 
 type Json = Record<string, any>;
 
-async function call(args: string[]): Promise<Json> {
-  const r = await runInLoopbackNamespace(CLI, ['call', '--json', '--seconds', '4', '--settle', '2', ...args]);
+/** `settle`: call time before recording, s; NetEq's delay steps come early, so a quality comparison settles longer. */
+async function call(args: string[], settle = 2): Promise<Json> {
+  const r = await runInLoopbackNamespace(CLI, ['call', '--json', '--seconds', '4', '--settle', String(settle), ...args]);
   if (r.code !== 0) throw new Error(`earshot call exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Json;
 }
@@ -45,7 +46,7 @@ describe.runIf(run)('earshot call in Chromium (loopback-only namespace)', () => 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('6 → 32 kbit/s: end-to-end PESQ-like and STOI rise with the bitrate, as the measured payload does', async () => {
-    const out = await call(['--clean', CLEAN, '--bitrate', '6000,32000', '--report', join(dir, 'report.html')]);
+    const out = await call(['--clean', CLEAN, '--bitrate', '6000,32000', '--report', join(dir, 'report.html')], 3);
     expect(out.conditions.map((c: Json) => c.bitrate)).toEqual([6000, 32000]);
     const [low, high] = out.conditions as Json[];
     for (const c of out.conditions as Json[]) {
