@@ -23,8 +23,9 @@
  * Node calls `window.earshotCall.runCondition(condition)` and reads its result; the audio arrives on
  * the WebSocket as the capture worklet's own batches (a Float64 header of 16 values, then planar
  * float32 per channel, docs/call.md), framed by JSON text messages `begin` and `end`.
- * Plain modern JavaScript, no imports, no build step.
+ * Plain modern JavaScript, no build step; its one import is the SDP munging (sdp.js).
  */
+import { withOpusBitrate } from './sdp.js';
 
 /** The capture worklet's processor name (worklets/capture.worklet.js). */
 const CAPTURE_PROCESSOR = 'earshot-capture';
@@ -51,41 +52,13 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/**
- * Set (or add) `maxaveragebitrate` on every Opus payload type's fmtp line of an SDP.
- * @param {string} sdp
- * @param {number} bitrate bits per second
- */
-function withOpusBitrate(sdp, bitrate) {
-  const lines = sdp.split('\r\n');
-  /** @type {Set<string>} */
-  const opus = new Set();
-  for (const l of lines) {
-    const m = /^a=rtpmap:(\d+) opus\//i.exec(l);
-    if (m) opus.add(m[1]);
-  }
-  const seen = new Set();
-  const out = lines.map((l) => {
-    const m = /^a=fmtp:(\d+) (.*)$/.exec(l);
-    if (!m || !opus.has(m[1])) return l;
-    seen.add(m[1]);
-    const params = m[2].split(';').filter((p) => p.trim() !== '' && !/^\s*maxaveragebitrate=/i.test(p));
-    params.push(`maxaveragebitrate=${bitrate}`);
-    return `a=fmtp:${m[1]} ${params.join(';')}`;
-  });
-  // An Opus payload without an fmtp line gets one after its rtpmap.
-  for (const pt of opus) {
-    if (seen.has(pt)) continue;
-    const i = out.findIndex((l) => l.startsWith(`a=rtpmap:${pt} `));
-    out.splice(i + 1, 0, `a=fmtp:${pt} maxaveragebitrate=${bitrate}`);
-  }
-  return out.join('\r\n');
-}
-
 /** @type {WebSocket | undefined} */
 let socket;
 
-/** @param {string} url */
+/**
+ * @param {string} url
+ * @returns {Promise<WebSocket>}
+ */
 function connectSocket(url) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
@@ -134,7 +107,7 @@ async function snapshot(sender, receiver) {
     }
   });
   if (out.inbound && out.inbound.codecId) {
-    const c = inbound.get(out.inbound.codecId);
+    const c = /** @type {Map<string, any>} */ (/** @type {unknown} */ (inbound)).get(out.inbound.codecId);
     if (c) out.codec = pick(c, ['mimeType', 'clockRate', 'channels', 'sdpFmtpLine']);
   }
   return out;

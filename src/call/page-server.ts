@@ -41,6 +41,7 @@ export interface PageServer {
 const STATIC: Record<string, { file: string; type: string }> = {
   '/call.html': { file: 'call-page/call.html', type: 'text/html; charset=utf-8' },
   '/call-page.js': { file: 'call-page/call-page.js', type: 'text/javascript; charset=utf-8' },
+  '/sdp.js': { file: 'call-page/sdp.js', type: 'text/javascript; charset=utf-8' },
   '/capture.worklet.js': { file: 'worklets/capture.worklet.js', type: 'text/javascript; charset=utf-8' },
 };
 
