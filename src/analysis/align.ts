@@ -25,6 +25,7 @@
  */
 import { realFftPlan, nextPowerOfTwo } from '../dsp/fft.js';
 import { newtonPeak, newtonPeakValue } from '../dsp/gcc-phat.js';
+import { lineFit } from '../dsp/line-fit.js';
 import { hannPeriodic } from '../dsp/window.js';
 import { earshotError } from '../errors.js';
 import { LockstepReader, type SignalSource } from '../io/sources.js';
@@ -47,8 +48,17 @@ export const FRAME_MIN_PEAK_TO_RMS = 10;
 const FRAME_MIN_LEVEL = 0.1;
 /** Two frames on one segment differ by at most this (ms) or 2 samples, whichever is more. */
 export const STEP_TOLERANCE_MS = 0.25;
-/** Offsets this close to a whole sample (without drift) are taken as that whole sample. */
-export const SNAP_SAMPLES = 0.005;
+/**
+ * Offsets this close to a whole sample (without drift) are taken as that whole sample: the precision
+ * asked of the estimator (0.02 samples on speech), so that a whole-sample delay is applied exactly.
+ */
+export const SNAP_SAMPLES = 0.02;
+/**
+ * Whitening exponent of the fraction's refinement (PHAT-β: conj(R)·D / |conj(R)·D|^β). Full
+ * whitening (β = 1) finds the integer peak best; β = 0.5 weighs the bins that carry more signal more,
+ * which halves the fraction's error in noise (docs/alignment.md).
+ */
+export const FRACTION_BETA = 0.5;
 /** Least share of each half's estimating frames that must lie on the track. */
 export const MIN_HALF_AGREEMENT = 0.5;
 
@@ -108,11 +118,12 @@ export function mixSource(sources: SignalSource[]): SignalSource {
 }
 
 /**
- * out = conj(r)·d / |conj(r)·d| over bins 0..n/2 (interleaved; `out` may be `d`), bins far below the
- * strongest left out (rounding noise that whitening would raise to full weight). Returns the bins
- * used, counted as the real inverse transform counts them (DC and Nyquist once, others twice); 0: none.
+ * out = conj(r)·d / |conj(r)·d|^β over bins 0..n/2 (interleaved; `out` may be `d`; β = 1: PHAT, each
+ * bin a unit phasor; β < 1: scaled so that the strongest bin is 1), bins far below the strongest left
+ * out (rounding noise that whitening would raise to full weight). Returns the bins' total weight,
+ * counted as the real inverse transform counts them (DC and Nyquist once, others twice); 0: none.
  */
-export function phatCross(r: Float64Array, d: Float64Array, out: Float64Array, n: number): number {
+export function phatCross(r: Float64Array, d: Float64Array, out: Float64Array, n: number, beta = 1): number {
   let maxMag = 0;
   for (let k = 0; k <= n / 2; k++) {
     const re = r[2 * k] * d[2 * k] + r[2 * k + 1] * d[2 * k + 1];
@@ -128,9 +139,10 @@ export function phatCross(r: Float64Array, d: Float64Array, out: Float64Array, n
   for (let k = 0; k <= n / 2; k++) {
     const m = Math.sqrt(out[2 * k] * out[2 * k] + out[2 * k + 1] * out[2 * k + 1]);
     if (m > maxMag * 1e-12) {
-      out[2 * k] /= m;
-      out[2 * k + 1] /= m;
-      used += k === 0 || k === n / 2 ? 1 : 2;
+      const g = beta === 1 ? 1 / m : Math.pow(m, -beta) * Math.pow(maxMag, beta - 1);
+      out[2 * k] *= g;
+      out[2 * k + 1] *= g;
+      used += (k === 0 || k === n / 2 ? 1 : 2) * (beta === 1 ? 1 : g * m);
     } else out[2 * k] = out[2 * k + 1] = 0;
   }
   return used;
@@ -338,7 +350,7 @@ export class FrameDelayTracker {
     // Refinement: deg taken again at the integer peak, so that the rest is a fraction of a sample.
     this.degFrame(start + bestLag, this.x);
     this.fft.forward(this.x, this.specDeg);
-    const used = this.whiten();
+    const used = this.whiten(FRACTION_BETA);
     if (!used) return;
     // The rest is within about half a sample of 0: Newton on the band-limited correlation from there.
     const sign: 1 | -1 = best < 0 ? -1 : 1;
@@ -352,8 +364,8 @@ export class FrameDelayTracker {
   }
 
   /** white = PHAT-whitened conj(ref)·deg; returns the bins used (0: none). */
-  private whiten(): number {
-    return phatCross(this.specRef, this.specDeg, this.white, this.frame);
+  private whiten(beta = 1): number {
+    return phatCross(this.specRef, this.specDeg, this.white, this.frame, beta);
   }
 }
 
@@ -361,30 +373,10 @@ interface Segment {
   frames: FrameDelay[];
 }
 
-function lineFit(fs: FrameDelay[]): { a: number; s: number } {
-  const n = fs.length;
-  let mt = 0;
-  let md = 0;
-  for (const f of fs) {
-    mt += f.t;
-    md += f.delay;
-  }
-  mt /= n;
-  md /= n;
-  let stt = 0;
-  let std = 0;
-  for (const f of fs) {
-    stt += (f.t - mt) ** 2;
-    std += (f.t - mt) * (f.delay - md);
-  }
-  const s = stt > 0 ? std / stt : 0;
-  return { a: md - s * mt, s };
-}
-
 function predict(fs: FrameDelay[], t: number, fsRate: number): number {
   if (fs.length >= 3 && fs[fs.length - 1].t - fs[0].t >= 2 * fsRate) {
-    const { a, s } = lineFit(fs);
-    return a + s * t;
+    const f = lineFit(fs.length, (i) => fs[i].t, (i) => fs[i].delay);
+    return f.md + f.slope * (t - f.mt);
   }
   const ds = fs.map((f) => f.delay).sort((a, b) => a - b);
   return ds[Math.floor(ds.length / 2)];

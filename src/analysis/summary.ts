@@ -11,6 +11,9 @@ interface SummaryMeta {
   sampleRate: number;
   durationSec: number;
   delayMs: number | null;
+  /** Clock drift compensated (ppm) and the delay's segments (start s, delay ms); null when not aligned. */
+  driftPpm: number | null;
+  delayTrack: { t: number; delayMs: number }[] | null;
 }
 
 /** Every registry key (value or null), the two event lists, reasons (of the nulls, and qualifying values), rate, duration, delay. */
@@ -27,6 +30,8 @@ function summaryObject(
   out.sampleRate = meta.sampleRate;
   out.durationSec = meta.durationSec;
   out.delayMs = meta.delayMs;
+  out.driftPpm = meta.driftPpm;
+  out.delayTrack = meta.delayTrack;
   return out;
 }
 
@@ -35,8 +40,6 @@ export function toSummary(report: AnalysisReport): Record<string, unknown> {
   const values: Record<string, ReportValue> = { ...report.values };
   for (const key of REFERENCE_FREE_VALUE_KEYS) values[key] = report.referenceFree[key];
   const out = summaryObject(values, report.referenceFree, report.reasons as Record<string, string>, report);
-  out.driftPpm = report.driftPpm;
-  out.delayTrack = report.delayTrack;
   if (report.permutation) out.permutation = report.permutation;
   return out;
 }

@@ -159,6 +159,26 @@ export class GccPhat {
     };
   }
 
+  /**
+   * The sub-sample lag of `e`, the estimate just returned by `estimate()` from the same accumulated
+   * cross-spectrum, by Newton's method on its PHAT-β correlation (see `newtonPeak`) from the integer peak.
+   */
+  subsample(e: DelayEstimate, beta = 0.5): number {
+    // Re-weighted (PHAT-β): bins that carry more signal count more, which steadies the fraction in noise.
+    const n = this.frameSize;
+    const c = this.cross;
+    const w = this.specDeg;
+    let maxMag = 0;
+    for (let k = 0; k <= n / 2; k++) maxMag = Math.max(maxMag, Math.sqrt(c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1]));
+    for (let k = 0; k <= n / 2; k++) {
+      const m = Math.sqrt(c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1]);
+      const g = m > maxMag * 1e-12 ? Math.pow(m / maxMag, -beta) / maxMag : 0;
+      w[2 * k] = c[2 * k] * g;
+      w[2 * k + 1] = c[2 * k + 1] * g;
+    }
+    return newtonPeak(w, n, e.delaySamples, e.inverted ? -1 : 1);
+  }
+
   reset(): void {
     this.cross.fill(0);
     this.frames = 0;

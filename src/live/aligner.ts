@@ -1,13 +1,16 @@
 /**
- * Aligns deg to ref in a live stream: pairs ref[i] (and noisy[i]) with deg[i + D], D being the delay
- * the DelayTracker accepted, exactly like the offline analysis does for a constant D. Output waits
- * for the first delay lock (at most `lockTimeoutSec`, after which D = 0 is assumed and said so),
- * and follows every later change of D (drift, jumps) from the next output sample on.
+ * Aligns deg to ref in a live stream: pairs deg[m] with ref (and noisy) at m − D(m), D(m) being the
+ * DelayTracker's model (its latest estimate, extrapolated along the clock drift), interpolated with
+ * the windowed-sinc fractional delay of the offline analysis (src/dsp/fractional-delay.ts); a
+ * whole-sample D gives ref's samples exactly, as offline. Output waits for the first delay lock (at
+ * most `lockTimeoutSec`, after which D = 0 is assumed and said so), and follows every later change
+ * of D (drift, jumps) from the next output sample on.
  * History is kept in fixed rings (Float32: captured audio is float32 anyway and 16-bit PCM is exact
  * in it), so memory does not grow with the stream.
  */
 import type { StreamBlock } from '../stream/types.js';
-import { DelayTracker, type DelayUpdate } from './delay-tracker.js';
+import { FD_HALF, interpolateAt } from '../dsp/fractional-delay.js';
+import { DelayTracker, type DelayLost, type DelayUpdate } from './delay-tracker.js';
 
 export interface AlignedChunk {
   ref: Float64Array;
@@ -28,7 +31,7 @@ export interface AlignerOptions {
 
 export interface AlignerEvents {
   onChunk(chunk: AlignedChunk): void;
-  onDelay(update: DelayUpdate | { delaySamples: 0; confidence: 0; kind: 'lost'; at: number }): void;
+  onDelay(update: DelayUpdate | DelayLost): void;
 }
 
 class History {
@@ -48,7 +51,18 @@ class History {
   read(index: number): number {
     return this.data[index % this.data.length];
   }
+  /** Oldest index still held. */
+  get oldest(): number {
+    return Math.max(0, this.written - this.data.length);
+  }
+  /** Samples [from, from + out.length) into out, zero where not held. */
+  copy(from: number, out: Float64Array): void {
+    for (let j = 0; j < out.length; j++) out[j] = this.has(from + j) ? this.read(from + j) : 0;
+  }
 }
+
+/** Scratch span of ref (or noisy) around one output sample. */
+const span = new Float64Array(2 * FD_HALF);
 
 export class Aligner {
   readonly tracker: DelayTracker;
@@ -57,8 +71,9 @@ export class Aligner {
   private readonly noisy: History | null;
   private readonly lockTimeout: number;
   private readonly chunk: number;
-  private delay: number | null = null;
-  /** Next output index i (ref time): pairs ref[i] with deg[i + delay]. */
+  /** D(m) = intercept + slope · m, or null before the lock. */
+  private model: { intercept: number; slope: number } | null = null;
+  /** Next output: deg sample m. */
   private next = 0;
   private readonly outRef: Float64Array;
   private readonly outDeg: Float64Array;
@@ -82,62 +97,98 @@ export class Aligner {
     this.outNoisy = new Float64Array(this.chunk);
   }
 
+  /** The delay (fractional samples) applied to the next output sample, or null before the lock. */
   get currentDelay(): number | null {
-    return this.delay;
+    return this.model === null ? null : this.model.intercept + this.model.slope * this.next;
+  }
+
+  /** The deg sample the next output pairs. */
+  get position(): number {
+    return this.next;
+  }
+
+  /** Clock drift (ppm) the alignment follows, or null before the lock. */
+  get driftPpm(): number | null {
+    return this.model === null ? null : this.model.slope * 1e6;
   }
 
   push(block: StreamBlock): void {
-    this.ref.append(block.ref);
-    this.deg.append(block.deg);
-    if (this.noisy && block.noisy) this.noisy.append(block.noisy);
-    const update = this.tracker.push(block.ref, block.deg);
-    if (update) this.accept(update);
-    if (this.delay === null && this.deg.written >= this.lockTimeout) {
-      this.delay = 0;
-      this.next = 0;
-      this.events.onDelay({ delaySamples: 0, confidence: 0, kind: 'lost', at: this.deg.written });
+    // In pieces that end where the tracker estimates, so that each estimate applies from the same
+    // sample on whatever the block size (the output does not depend on how the input was cut).
+    const n = block.ref.length;
+    for (let at = 0; at < n; ) {
+      const take = Math.min(n - at, this.tracker.untilRefresh);
+      const piece = (x: Float64Array) => x.subarray(at, at + take);
+      this.pushPiece(piece(block.ref), piece(block.deg), block.noisy && piece(block.noisy));
+      at += take;
     }
+  }
+
+  private pushPiece(ref: Float64Array, deg: Float64Array, noisy: Float64Array | undefined): void {
+    this.ref.append(ref);
+    this.deg.append(deg);
+    if (this.noisy && noisy) this.noisy.append(noisy);
+    const update = this.tracker.push(ref, deg);
+    if (update) this.accept(update);
+    else if (this.model !== null && this.tracker.model) this.model = this.tracker.model; // fractional refinements between updates
+    const lost = this.tracker.takeLost();
+    if (lost) this.events.onDelay(lost);
+    if (this.model === null && this.deg.written >= this.lockTimeout) this.unlocked();
     this.drain();
   }
 
   /** End of input: lock now if never locked (short streams), then hand on everything pairable. */
   end(): void {
-    if (this.delay === null) {
+    if (this.model === null) {
       const update = this.tracker.estimateNow();
       if (update) this.accept(update);
-      else {
-        this.delay = 0;
-        this.events.onDelay({ delaySamples: 0, confidence: 0, kind: 'lost', at: this.deg.written });
-      }
+      else this.unlocked();
     }
     this.drain();
   }
 
+  /** No lock in time: D = 0, and said so. */
+  private unlocked(): void {
+    this.model = { intercept: 0, slope: 0 };
+    this.next = 0;
+    this.events.onDelay({ delaySamples: 0, delayExact: 0, driftPpm: 0, confidence: 0, kind: 'lost', at: this.deg.written });
+  }
+
   private accept(update: DelayUpdate): void {
-    if (this.delay === null) this.next = Math.max(0, -update.delaySamples); // as offline: start at the first pairable sample
-    this.delay = update.delaySamples;
+    const model = this.tracker.model;
+    if (model) {
+      if (this.model === null) this.next = Math.max(0, Math.ceil(model.intercept / (1 - model.slope))); // as offline: the first pairable sample
+      this.model = model;
+    }
     this.events.onDelay(update);
   }
 
   private drain(): void {
-    if (this.delay === null) return;
+    if (this.model === null) return;
+    const K = FD_HALF;
     for (;;) {
-      const d = this.delay;
-      // ref[i] and deg[i + d] (and noisy[i]) must all be here.
+      const { intercept, slope } = this.model;
       let n = 0;
       while (n < this.chunk) {
-        const i = this.next + n;
-        if (!this.ref.has(i) || !this.deg.has(i + d) || (this.noisy && !this.noisy.has(i))) break;
-        this.outRef[n] = this.ref.read(i);
-        this.outDeg[n] = this.deg.read(i + d);
-        if (this.noisy) this.outNoisy[n] = this.noisy.read(i);
+        const m = this.next + n;
+        const p = m - (intercept + slope * m);
+        const i = Math.floor(p);
+        const f = p - i;
+        // deg[m] and ref (and noisy) around p must all be here.
+        const need = f === 0 ? i : i + K;
+        if (!this.deg.has(m) || need >= this.ref.written || (this.noisy && need >= this.noisy.written)) break;
+        if (i + K < this.ref.oldest) break; // fell out of the history: skipped below
+        this.outDeg[n] = this.deg.read(m);
+        this.outRef[n] = this.sample(this.ref, i, f);
+        if (this.noisy) this.outNoisy[n] = this.sample(this.noisy, i, f);
         n++;
       }
       if (n === 0) {
         // Samples that fell out of the history (a delay change beyond it) are skipped, not waited for.
-        const i = this.next;
-        if (i < this.ref.written - this.ref.data.length || i + d < this.deg.written - this.deg.data.length) {
-          this.next = Math.max(this.ref.written - this.ref.data.length, this.deg.written - this.deg.data.length - d);
+        const m = this.next;
+        const p = m - (intercept + slope * m);
+        if (m < this.deg.oldest || (p + K < this.ref.oldest && this.ref.written > 0)) {
+          this.next = Math.max(this.deg.oldest, Math.ceil((this.ref.oldest + K + intercept) / (1 - slope)), m + 1);
           continue;
         }
         return;
@@ -147,8 +198,15 @@ export class Aligner {
         ref: this.outRef.subarray(0, n),
         deg: this.outDeg.subarray(0, n),
         noisy: this.noisy ? this.outNoisy.subarray(0, n) : undefined,
-        degEnd: this.next + d,
+        degEnd: this.next,
       });
     }
+  }
+
+  /** Stream `h` at i + f: its sample (f = 0), or the fractional-delay interpolation. */
+  private sample(h: History, i: number, f: number): number {
+    if (f === 0) return h.has(i) ? h.read(i) : 0;
+    h.copy(i - FD_HALF + 1, span);
+    return interpolateAt(span, i - FD_HALF + 1, 0, h.written, i, f);
   }
 }

@@ -6,9 +6,16 @@
  * two per refresh) and after two agreeing refreshes when it jumps (a DUT that changes its
  * buffering), so one noisy estimate never moves the alignment.
  *
+ * The refinement is then repeated with ref taken at the exact whole-sample delay, and the fraction found
+ * by interpolating and refining the GCC-PHAT peak (`subsamplePeak`). The fractional estimates of the
+ * current segment (since the last jump) over the last DRIFT_WINDOW_SEC give the clock drift (their
+ * slope); `model` extrapolates the delay along it between estimates and through pauses. After a lock,
+ * LOST_AFTER refreshes in a row with signal in both streams and no clear peak give a 'lost' update.
+ *
  * Memory is fixed by the window: two decimated rings and two full-rate rings of the refinement span.
  */
-import { GccPhat } from '../dsp/gcc-phat.js';
+import { GccPhat, type DelayEstimate } from '../dsp/gcc-phat.js';
+import { lineFit, tCritical95 } from '../dsp/line-fit.js';
 
 export interface DelayTrackerOptions {
   sampleRate: number;
@@ -21,7 +28,11 @@ export interface DelayTrackerOptions {
 }
 
 export interface DelayUpdate {
+  /** Whole samples (the accepted delay, rounded). */
   delaySamples: number;
+  /** The delay at `at` from the model (fractional samples), and the drift (ppm) it follows. */
+  delayExact: number;
+  driftPpm: number;
   confidence: number;
   kind: 'initial' | 'drift' | 'jump';
   /** Stream position (samples of deg) where the estimate was made. */
@@ -38,6 +49,29 @@ const MIN_FINE_CONFIDENCE = 0.05;
 const DRIFT_SAMPLES = 3;
 /** Full-rate refinement frame (samples) and how far around the coarse lag it searches (coarse steps). */
 const REFINE_FRAME = 8192;
+/** Estimates of the current segment the drift is fitted over (s of stream). */
+const DRIFT_WINDOW_SEC = 20;
+/** The drift is used once the segment's estimates span this long (s), at least 3 of them. */
+const DRIFT_MIN_SPAN_SEC = 1;
+/** Refreshes in a row with signal but no clear peak before a locked tracker reports 'lost'. */
+const LOST_AFTER = 4;
+/** A window has signal when its energy is at least this fraction of the largest seen. */
+const SIGNAL_FRACTION = 0.1;
+/** As offline (src/analysis/align.ts): a drift counts when over 3 standard errors; an offset this close to a whole sample, without drift, is that sample. */
+const SNAP_SAMPLES = 0.02;
+/** Model changes smaller than this (samples, over the next second) are not applied: the alignment stays put. */
+const MODEL_STEP = 0.01;
+/** Smallest drift applied (ppm): below it the estimates' own updates keep up (0.1 ms takes 20 s at 5 ppm). */
+const MIN_DRIFT_PPM = 5;
+
+/** A locked tracker that no longer finds a clear peak (the delay it reports is the last one believed). */
+export type DelayLost = Omit<DelayUpdate, 'kind'> & { kind: 'lost' };
+
+/** deg position (samples) and fractional delay of one fine estimate. */
+interface Point {
+  t: number;
+  d: number;
+}
 
 class Ring {
   readonly data: Float64Array;
@@ -99,7 +133,19 @@ export class DelayTracker {
   private nextRefresh: number;
   private current: number | null = null;
   private candidate: number | null = null;
+  private candidatePoint: Point | null = null;
   private lastConfidence = 0;
+  /** Fine estimates of the current segment (oldest first, at most DRIFT_WINDOW_SEC). */
+  private points: Point[] = [];
+  private slope = 0;
+  /** The drift when the current segment began (kept through a jump). */
+  private priorSlope = 0;
+  private intercept = 0;
+  private failures = 0;
+  private lost = false;
+  private relock: number | null = null;
+  private relockCount = 0;
+  private maxEnergy = 0;
 
   constructor(options: DelayTrackerOptions) {
     const fs = options.sampleRate;
@@ -128,6 +174,80 @@ export class DelayTracker {
   /** The accepted delay in samples (deg lags ref when positive), or null before the first lock. */
   get delay(): number | null {
     return this.current;
+  }
+
+  /** Delay (fractional samples) at deg sample m, along the drift: intercept + slope · m. Null before the first lock. */
+  get model(): { intercept: number; slope: number } | null {
+    return this.current === null ? null : { intercept: this.intercept, slope: this.slope };
+  }
+
+  /** Refit the model to the segment's points (the last slope kept until they span DRIFT_MIN_SPAN_SEC). */
+  private refit(): void {
+    const pts = this.points;
+    const n = pts.length;
+    if (n === 0) return;
+    const fit = lineFit(n, (i) => pts[i].t, (i) => pts[i].d);
+    const { mt, md } = fit;
+    // The drift: fitted once 3 points span DRIFT_MIN_SPAN_SEC, used when significant (Student's t at
+    // 95 %: few points need a clearer slope) and at least MIN_DRIFT_PPM; a drift known from the
+    // previous segment (before a jump) is kept while the new points agree with it.
+    let slope = this.slope;
+    if (n >= 3 && pts[n - 1].t - pts[0].t >= DRIFT_MIN_SPAN_SEC * this.sampleRate) {
+      const fitted = fit.slope;
+      const bound = fit.stt > 0 ? tCritical95(n - 2) * Math.sqrt(fit.ss / (n - 2) / fit.stt) : Infinity;
+      if (Math.abs(fitted) > bound && Math.abs(fitted) >= MIN_DRIFT_PPM * 1e-6) slope = fitted;
+      else if (!(this.priorSlope !== 0 && Math.abs(fitted - this.priorSlope) <= bound)) slope = 0;
+      else slope = this.priorSlope;
+    }
+    let intercept = md - slope * mt;
+    // Without drift, the whole sample nearest stays unless the fraction is significant too.
+    if (slope === 0) {
+      let sd = 0;
+      for (const p of pts) sd += (p.d - md) ** 2;
+      const se = n >= 3 ? Math.sqrt(sd / (n - 1) / n) : Infinity;
+      const frac = Math.abs(intercept - Math.round(intercept));
+      if (frac < SNAP_SAMPLES || !(frac > tCritical95(n - 1) * se)) intercept = Math.round(intercept);
+    }
+    // Keep the model unless it moves the delay by MODEL_STEP within the next second.
+    const now = this.samples;
+    const later = now + this.sampleRate;
+    const moved = Math.max(Math.abs(intercept + slope * now - (this.intercept + this.slope * now)), Math.abs(intercept + slope * later - (this.intercept + this.slope * later)));
+    if (!(moved < MODEL_STEP) || (slope === 0) !== (this.slope === 0)) {
+      this.slope = slope;
+      this.intercept = intercept;
+    }
+  }
+
+  /** Samples until the next estimate (the aligner applies each one from that sample on). */
+  get untilRefresh(): number {
+    return Math.max(1, this.nextRefresh - this.samples);
+  }
+
+  private addPoint(p: Point, restart: boolean): void {
+    if (restart) {
+      this.points = [];
+      this.priorSlope = this.slope;
+      this.intercept = Number.NaN; // replaced by the refit, whatever it moves
+    }
+    this.points.push(p);
+    const oldest = p.t - DRIFT_WINDOW_SEC * this.sampleRate;
+    while (this.points.length > 1 && this.points[0].t < oldest) this.points.shift();
+    this.refit();
+  }
+
+  private update<K extends DelayUpdate['kind'] | 'lost'>(kind: K, confidence: number): Omit<DelayUpdate, 'kind'> & { kind: K } {
+    const at = this.samples;
+    const exact = this.intercept + this.slope * at;
+    return { delaySamples: this.current ?? 0, delayExact: exact, driftPpm: this.slope * 1e6, confidence, kind, at };
+  }
+
+  private pendingLost: DelayLost | null = null;
+
+  /** The 'lost' report of the last push, if any (taken once). */
+  takeLost(): DelayLost | null {
+    const l = this.pendingLost;
+    this.pendingLost = null;
+    return l;
   }
 
   get confidence(): number {
@@ -173,51 +293,116 @@ export class DelayTracker {
     this.coarseFrameDeg.fill(0);
     this.coarseRef.copyLast(this.coarseFrameRef.subarray(0, have));
     this.coarseDeg.copyLast(this.coarseFrameDeg.subarray(0, have));
+    let er = 0;
+    let ed = 0;
+    for (let i = 0; i < have; i++) {
+      er += this.coarseFrameRef[i] * this.coarseFrameRef[i];
+      ed += this.coarseFrameDeg[i] * this.coarseFrameDeg[i];
+    }
+    const energy = Math.min(er, ed);
+    this.maxEnergy = Math.max(this.maxEnergy, energy);
+    const withSignal = energy > 0 && energy >= SIGNAL_FRACTION * this.maxEnergy;
     this.coarse.reset();
     this.coarse.accumulate(this.coarseFrameRef, this.coarseFrameDeg);
     const c = this.coarse.estimate();
-    if (!c || c.peakToRms < MIN_PEAK_TO_RMS) return null;
+    if (!c || c.peakToRms < MIN_PEAK_TO_RMS) return this.failed(withSignal, c?.confidence ?? 0);
     let delay = c.delaySamples * this.decimation;
     let confidence = c.confidence;
-    // Refinement at the full rate: deg's last REFINE_FRAME samples against ref shifted by the coarse lag.
-    if (this.decimation > 1 && this.fullDeg.written >= REFINE_FRAME + Math.max(0, delay) + 2 * this.decimation) {
-      const backRef = Math.max(0, delay);
-      const backDeg = Math.max(0, -delay);
-      if (this.fullRef.copyLast(this.fineRef, backRef) && this.fullDeg.copyLast(this.fineDeg, backDeg)) {
-        this.fine.reset();
-        this.fine.accumulate(this.fineRef, this.fineDeg);
-        const f = this.fine.estimate();
-        // Over a few dozen lags a peak/RMS test says little (the peak dominates the RMS); the coarse
-        // peak was already tested, so only a near-absent fine peak is refused.
-        if (f && f.confidence >= MIN_FINE_CONFIDENCE) {
-          delay += f.delaySamples;
-          confidence = f.confidence;
+    let point: Point | null = null;
+    // Refinement at the full rate: deg's last REFINE_FRAME samples against ref shifted by the coarse
+    // lag, then once more at the whole-sample delay found, for its fraction.
+    if (this.fullDeg.written >= REFINE_FRAME + Math.abs(delay) + 2 * this.decimation + 2) {
+      const f = this.decimation > 1 ? this.refine(delay) : null;
+      if (this.decimation > 1 && f) {
+        delay += f.delaySamples;
+        confidence = f.confidence;
+      }
+      if (this.decimation === 1 || f) {
+        const g = this.refine(delay);
+        if (g && Math.abs(g.delaySamples) <= 1) {
+          const frac = this.fine.subsample(g);
+          const backDeg = Math.max(0, -delay);
+          point = { t: this.samples - backDeg - REFINE_FRAME / 2, d: delay + frac };
+          delay += g.delaySamples;
+          confidence = g.confidence;
         }
       }
     }
     if (Math.abs(delay) > this.maxDelay) return null;
     this.lastConfidence = confidence;
-    const at = this.samples;
-    if (this.current === null) {
+    this.failures = 0;
+    const wasLost = this.lost;
+    if (wasLost) {
+      // A new lock after 'lost' needs LOST_AFTER agreeing estimates in a row (2 s of fresh audio):
+      // overlapping windows repeat a chance peak.
+      if (this.relock !== null && Math.abs(delay - this.relock) <= DRIFT_SAMPLES) this.relockCount++;
+      else {
+        this.relock = delay;
+        this.relockCount = 1;
+      }
+      if (this.relockCount < LOST_AFTER) return null;
+      this.relock = null;
+    }
+    this.lost = false;
+    if (this.current === null || wasLost) {
+      // The first lock (or a new one after 'lost'): a whole-sample estimate will do until a fine one comes.
       this.current = delay;
       this.candidate = null;
-      return { delaySamples: delay, confidence, kind: 'initial', at };
+      this.slope = wasLost ? this.slope : 0;
+      if (point) this.addPoint(point, true);
+      else {
+        this.points = [];
+        this.intercept = delay - this.slope * this.samples;
+      }
+      this.current = Math.round(this.intercept + this.slope * this.samples);
+      return this.update('initial', confidence);
     }
-    if (delay === this.current) {
+    // Locked: only fine estimates move the track (a coarse lag alone is a few samples off).
+    if (!point) return null;
+    const predicted = this.intercept + this.slope * this.samples;
+    if (Math.abs(delay - predicted) <= DRIFT_SAMPLES + 0.5) {
       this.candidate = null;
-      return null;
+      this.addPoint(point, this.points.length === 0);
+      const rounded = Math.round(this.intercept + this.slope * this.samples);
+      if (rounded === this.current) return null;
+      this.current = rounded;
+      return this.update('drift', confidence);
     }
-    if (Math.abs(delay - this.current) <= DRIFT_SAMPLES) {
-      this.current = delay;
+    if (this.candidate !== null && Math.abs(this.candidate - delay) <= DRIFT_SAMPLES) {
+      // Confirmed jump: a new segment (the drift, a property of the clocks, is kept).
       this.candidate = null;
-      return { delaySamples: delay, confidence, kind: 'drift', at };
-    }
-    if (this.candidate === delay) {
-      this.current = delay;
-      this.candidate = null;
-      return { delaySamples: delay, confidence, kind: 'jump', at };
+      if (this.candidatePoint) this.addPoint(this.candidatePoint, true);
+      this.addPoint(point, !this.candidatePoint);
+      this.candidatePoint = null;
+      this.current = Math.round(this.intercept + this.slope * this.samples);
+      return this.update('jump', confidence);
     }
     this.candidate = delay;
+    this.candidatePoint = point;
+    return null;
+  }
+
+  /** GCC-PHAT at the full rate around whole-sample delay `delay` (null: no usable peak). */
+  private refine(delay: number): DelayEstimate | null {
+    const backRef = Math.max(0, delay);
+    const backDeg = Math.max(0, -delay);
+    if (!this.fullRef.copyLast(this.fineRef, backRef) || !this.fullDeg.copyLast(this.fineDeg, backDeg)) return null;
+    this.fine.reset();
+    this.fine.accumulate(this.fineRef, this.fineDeg);
+    const f = this.fine.estimate();
+    // Over a few dozen lags a peak/RMS test says little (the peak dominates the RMS); the coarse
+    // peak was already tested, so only a near-absent fine peak is refused.
+    return f && f.confidence >= MIN_FINE_CONFIDENCE ? f : null;
+  }
+
+  /** No clear peak: after LOST_AFTER such refreshes with signal, a locked tracker reports 'lost' (once). */
+  private failed(withSignal: boolean, confidence: number): null {
+    if (this.lost) this.relock = null;
+    if (!withSignal || this.current === null || this.lost) return null;
+    if (++this.failures < LOST_AFTER) return null;
+    this.lost = true;
+    this.lastConfidence = confidence;
+    this.pendingLost = this.update('lost', confidence);
     return null;
   }
 }

@@ -50,6 +50,7 @@ class LiveEngine implements LiveEngineSession {
   private readonly families: Map<MetricFamily, LiveFamily & { last?(): MetricResult }>;
   private readonly referenceFree: LiveReferenceFree | null;
   private readonly ctx: ReportContext;
+  private readonly delayTrack: { t: number; delayMs: number }[] = [];
   private inHop = 0;
   private degEnd = 0;
   private ended = false;
@@ -90,15 +91,21 @@ class LiveEngine implements LiveEngineSession {
       { sampleRate: fs, withNoisy: this.withNoisy },
       {
         onChunk: (chunk) => this.onAligned(chunk),
-        onDelay: (u) =>
+        onDelay: (u) => {
+          // The summary's delay track: each lock and jump (start s of deg, delay ms), as offline.
+          // t: the deg sample from which the delay applies (for the first, the first scored sample).
+          const d = this.aligner.currentDelay;
+          if ((u.kind === 'initial' || u.kind === 'jump') && d !== null) this.delayTrack.push({ t: this.aligner.position / fs, delayMs: (1000 * d) / fs });
           this.delays$.next({
             session: this.id,
             t: u.at / fs,
-            delayMs: (1000 * u.delaySamples) / fs,
+            delayMs: (1000 * u.delayExact) / fs,
             delaySamples: u.delaySamples,
+            driftPpm: u.driftPpm,
             confidence: u.confidence,
             kind: u.kind,
-          }),
+          });
+        },
       },
     );
   }
@@ -179,6 +186,8 @@ class LiveEngine implements LiveEngineSession {
       sampleRate: this.sampleRate,
       durationSec: this.fe.samples / this.sampleRate,
       delayMs: d === null ? null : (1000 * d) / this.sampleRate,
+      driftPpm: d === null ? null : this.aligner.driftPpm,
+      delayTrack: d === null ? null : this.delayTrack,
     });
   }
 }

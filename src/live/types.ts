@@ -28,8 +28,11 @@ export interface MetricSample {
 export interface DelayEvent {
   session: string;
   t: number;
+  /** The delay (fractional, along the drift) at `t`; delaySamples is it in whole samples. */
   delayMs: number;
   delaySamples: number;
+  /** Clock drift of deg against ref the alignment follows (ppm). */
+  driftPpm?: number;
   /** 0..1: height of the whitened correlation peak. */
   confidence: number;
   kind: 'initial' | 'drift' | 'jump' | 'lost';
