@@ -168,10 +168,12 @@ function renderHeader(s: SessionData | undefined): void {
   const d = s?.delay;
   const delayEl = $('delay');
   delayEl.dataset.kind = d?.kind ?? 'none';
-  $('delay-value').textContent = d ? (d.kind === 'lost' ? 'lost' : `${d.delayMs.toFixed(1)} ms`) : '–';
+  // The delay to a hundredth of a ms (it is estimated to a fraction of a sample), and the clock drift it follows.
+  $('delay-value').textContent = d ? (d.kind === 'lost' ? 'lost' : `${d.delayMs.toFixed(2)} ms`) : '–';
   const conf = d ? Math.max(0, Math.min(1, d.confidence)) : 0;
   $('delay-conf-fill').style.width = `${(conf * 100).toFixed(0)}%`;
-  $('delay-conf').textContent = d ? `confidence ${(conf * 100).toFixed(0)} %` : '';
+  const drift = d && typeof d.driftPpm === 'number' && d.driftPpm !== 0 ? ` · drift ${d.driftPpm.toFixed(1)} ppm` : '';
+  $('delay-conf').textContent = d ? `confidence ${(conf * 100).toFixed(0)} %${drift}` : '';
 }
 
 function renderAlerts(s: SessionData | undefined): void {

@@ -107,7 +107,7 @@ describe.runIf(chromiumHere)('dashboard in Chromium', () => {
     // The clip is speech: a good share of each spectrogram is lit.
     expect(state.specRef).toBeGreaterThan(0.05);
     expect(state.specDeg).toBeGreaterThan(0.05);
-    expect(state.delay).toMatch(/^-?\d+\.\d ms$/);
+    expect(state.delay).toMatch(/^-?\d+\.\d\d ms$/);
     expect(state.title).toMatch(/^hello-call · /);
     expect(state.sessionState).toBe('ended');
   }, 90_000);
