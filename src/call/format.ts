@@ -131,7 +131,16 @@ const CSS = `body{margin:0;font:14px/1.45 system-ui,sans-serif;color:#1f2937;bac
 h1{font-size:21px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}.sub{color:#6b7280;margin:2px 0}
 table{border-collapse:collapse;background:#fff;margin:6px 0}td,th{border:1px solid #e5e7eb;padding:4px 9px;text-align:right}
 th{background:#f1f5f9}td.l,th.l{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:16px}.charts figure{margin:0;background:#fff;border:1px solid #e5e7eb;padding:8px}
-figcaption{font-size:12px;color:#6b7280}`;
+figcaption{font-size:12px;color:#6b7280}
+.plot-bg{fill:#fbfcfe}.grid{stroke:#e8ebf1;stroke-width:1}.tick{font-size:11px;fill:#6b7280}.axis-label{font-size:11.5px;fill:#4b5363}
+.legend{display:flex;gap:14px;flex-wrap:wrap;font-size:12px;color:#5b6475;margin:0 0 4px}.legend i{display:inline-block;width:18px;height:3px;vertical-align:middle;margin-right:5px;border-radius:2px}`;
+
+/** Smallest span of a delay chart's y axis, ms: sub-sample wobble is not drawn as a swing. */
+const MIN_DELAY_SPAN_MS = 10;
+
+function legend(items: { name: string; color: string }[]): string {
+  return `<div class="legend">${items.map((i) => `<span><i style="background:${i.color}"></i>${esc(i.name)}</span>`).join('')}</div>`;
+}
 
 function htmlTable(rows: string[][], leftColumns: number): string {
   const [head, ...body] = rows;
@@ -178,16 +187,30 @@ export function renderCallReport(r: CallResult): string {
       ['pesq', 'PESQ-like'],
       ['stoi', 'STOI'],
     ]) {
-      charts.push(`<figure>${lineChart({ x: bitrates.map((b) => b / 1000), series: series(key), xLabel: 'bitrate, kbit/s', yLabel: label, ariaLabel: `end-to-end ${label} against bitrate` })}<figcaption>end to end ${esc(label)} against bitrate</figcaption></figure>`);
+      charts.push(`<figure>${legend(series(key))}${lineChart({ x: bitrates.map((b) => b / 1000), series: series(key), xLabel: 'bitrate, kbit/s', yLabel: label, ariaLabel: `end-to-end ${label} against bitrate` })}<figcaption>end to end ${esc(label)} against bitrate</figcaption></figure>`);
     }
   }
   for (const c of r.conditions) {
     const pts = c.delayTrack.points;
     if (pts.length === 0) continue;
     // A step function: each accepted delay holds until the next one.
-    const x = [...pts.map((p) => p.tSec), r.seconds];
-    const values = [...pts.map((p) => p.delayMs), pts[pts.length - 1].delayMs];
-    charts.push(`<figure>${lineChart({ x, series: [{ name: 'delay', color: COLORS[0], values }], xLabel: 'time in the recording, s', yLabel: 'delay, ms', width: 360, height: 180, ariaLabel: `delay track, ${conditionLabel(c)}` })}<figcaption>delay track, ${esc(conditionLabel(c))}</figcaption></figure>`);
+    const x: number[] = [];
+    const values: number[] = [];
+    for (const [i, p] of pts.entries()) {
+      if (i > 0) {
+        x.push(p.tSec);
+        values.push(pts[i - 1].delayMs);
+      }
+      x.push(p.tSec);
+      values.push(p.delayMs);
+    }
+    x.push(r.seconds);
+    values.push(pts[pts.length - 1].delayMs);
+    const mid = (Math.min(...values) + Math.max(...values)) / 2;
+    const span = Math.max(MIN_DELAY_SPAN_MS, Math.max(...values) - Math.min(...values));
+    // Invisible rules widen the axis to at least MIN_DELAY_SPAN_MS.
+    const rules = [mid - span / 2, mid + span / 2].map((y) => ({ y, label: '', color: 'transparent' }));
+    charts.push(`<figure>${lineChart({ x, series: [{ name: 'delay', color: COLORS[0], values }], rules, xLabel: 'time in the recording, s', yLabel: 'delay, ms', width: 360, height: 180, ariaLabel: `delay track, ${conditionLabel(c)}` })}<figcaption>delay track, ${esc(conditionLabel(c))}</figcaption></figure>`);
   }
   const input = r.noise ? `${r.clean} + ${r.noise} at ${r.snr} dB SNR` : r.noisy ? `${r.clean}, noisy ${r.noisy}` : `${r.clean} (no noise)`;
   return `<!doctype html>
