@@ -1,8 +1,9 @@
 /**
  * `monitorCall` (earshot/browser) in Chromium against a real `earshot serve`: a web app's own echo
- * call (test/call/fixtures/monitor-page/) is tapped and streamed to /ingest through the capture
- * worklet; its sessions appear on the feed and on /metrics with live values while the call runs.
- * Everything runs in a child process inside a loopback-only network namespace.
+ * call (test/call/fixtures/monitor-page/, served from its own origin) is tapped and streamed to
+ * /ingest through the capture worklet; while the call runs its sessions appear on the feed, on
+ * /metrics and on the dashboard with live values. Everything runs in a child process inside a
+ * loopback-only network namespace.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,9 @@ describe.runIf(run)('monitorCall in Chromium against earshot serve', () => {
     expect(out.errors).toEqual([]);
     expect(out.page.sessions).toEqual(['mc-sent', 'mc-received-1']);
     expect(out.opened).toEqual(['mc-sent', 'mc-received-1']);
+    // The dashboard listed the call's session and, selected, showed live values on its cards.
+    expect(out.shown.listed).toBe(true);
+    expect(out.shown.values).toBeGreaterThanOrEqual(3);
     // Live values reached the feed and the Prometheus endpoint while the call ran.
     for (const s of ['mc-sent', 'mc-received-1']) {
       expect(out.samples[s]?.stoi ?? 0, JSON.stringify(out.samples)).toBeGreaterThan(0);

@@ -27,13 +27,13 @@ export interface LaunchedChromium {
   close(): Promise<void>;
 }
 
-/** A fresh profile (new --user-data-dir) every launch. */
-export async function launchChromium(viewport: { width: number; height: number }): Promise<LaunchedChromium> {
+/** A fresh profile (new --user-data-dir) every launch; `extraArgs` after the standard flags. */
+export async function launchChromium(viewport: { width: number; height: number }, extraArgs: string[] = []): Promise<LaunchedChromium> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'earshot-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport,
     deviceScaleFactor: 1,
   });
