@@ -6,16 +6,16 @@
  * timeout, fails to load) or bad input, 2 usage error, 3 a gate failed (--fail-below, --fail-above,
  * or more overruns than --max-overruns).
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { earshotError } from '../errors.js';
 import { batchJson, conditionStatus, runBatch, type BatchResult } from '../rig/batch.js';
-import { budgetLine, checkLine, delayLine, formatNumber, formatRig, problemLines, qualityLines, table, verdictLine } from '../rig/format.js';
+import { budgetLine, checkLine, delayLine, formatNumber, formatRig, optionsText, problemLines, qualityLines, table, verdictLine, warningLines } from '../rig/format.js';
 import { buildScenario, wavFiles } from '../rig/inputs.js';
 import { markLines, Renderer } from '../rig/renderer.js';
 import { renderReportHtml, type ReportInput } from '../rig/report-html.js';
-import { DEFAULT_MAX_OVERRUNS, DEFAULT_QUANTUM_BUDGET, concatFloat64, rigJson, runConditions, summarize, type OverrunAllowance, type RigResult, type RigSetup } from '../rig/index.js';
+import { DEFAULT_MAX_OVERRUNS, DEFAULT_QUANTUM_BUDGET, concatFloat64, rigJson, runConditions, summarize, type OptionFile, type OverrunAllowance, type RigResult, type RigSetup } from '../rig/index.js';
 import { parseThresholds } from '../rig/thresholds.js';
 import type { CliIo } from './main.js';
 
@@ -30,12 +30,19 @@ quantum, with a verdict and an exit code for CI.
   --processor FILE      the worklet module (it calls registerProcessor)
   --name NAME           processor to test (default: the one the module registers)
   --options JSON        processorOptions for it, a JSON object, e.g. '{"delaySamples": 480}'
+  --option-file K=FILE  processorOptions[K] = the file's bytes (an ArrayBuffer), e.g.
+                        wasmBinary=node_modules/@sapphi-red/web-noise-suppressor/dist/rnnoise.wasm
+  --option-wasm K=FILE  processorOptions[K] = the file compiled to a WebAssembly.Module
+                        (both repeatable; they override --options keys of the same name)
+  --setup MODULE.js     a module whose default export setup({ context, node, sampleRate, name,
+                        processorOptions, webAudio }) runs before rendering (e.g. posts port messages)
   --clean FILE          clean speech (the reference)
   --noise FILE          noise, looped or trimmed to the speech and mixed at each --snr (whole-file energy)
   --snr LIST            input SNRs in dB (default 5,0,-5)
   --noisy FILE          a ready noisy input instead of --noise (time-aligned with --clean)
   --clean-dir, --noise-dir DIR   batch mode: every .wav pair of the two folders at each --snr
-  --rate HZ             render at this sample rate, 8000..48000 (default: the clean file's)
+  --rate HZ             render at this sample rate, 8000..48000 (default: the clean file's);
+                        RNNoise-class denoisers need 48000 (see docs/rig.md for common ones)
   --quantum-budget S    share of the quantum's duration process() may use (default 0.5)
   --max-overruns N      quanta allowed over the budget before the verdict fails: a count, or a
                         percentage of the timed quanta like 0.5% (default 0.1%, at least 1:
@@ -44,7 +51,8 @@ quantum, with a verdict and an exit code for CI.
                         METRIC_delta (processed − noisy), delay_ms, delay_samples, quantum_p50,
                         quantum_p99, quantum_max or overruns; e.g. sisdr_delta=3,stoi_delta=0
   --fail-above K=V,...  gates: fail when a value is above V; e.g. delay_ms=20,lsd=8
-  --timeout SEC         give up on a render after SEC seconds (default 30 + 4 × the audio's duration)
+  --timeout SEC         give up on a render that makes no progress for SEC seconds (default 30; longer
+                        when the render's measured speed calls for it: a slow render is never cut off)
   --json                print one JSON object instead of the tables
   --report FILE.html    also write a self-contained HTML report (tables and plots)
 Exit codes: 0 pass, 1 broken processor or bad input, 2 usage error, 3 a gate failed.
@@ -76,6 +84,30 @@ function parseOptionsJson(text: string | undefined): Record<string, unknown> {
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw earshotError('ERR_USAGE', `--options: expected a JSON object, got ${JSON.stringify(v)}`);
   return v as Record<string, unknown>;
+}
+
+/** `KEY=PATH` entries of --option-file / --option-wasm, checked: the file exists; a wasm file validates. */
+export function parseOptionFiles(texts: string[] | undefined, kind: OptionFile['kind']): OptionFile[] {
+  const flag = kind === 'wasm' ? '--option-wasm' : '--option-file';
+  const out: OptionFile[] = [];
+  for (const text of texts ?? []) {
+    const eq = text.indexOf('=');
+    const key = eq > 0 ? text.slice(0, eq).trim() : '';
+    const path = eq > 0 ? text.slice(eq + 1) : '';
+    if (key === '' || path === '') throw earshotError('ERR_USAGE', `${flag}: expected KEY=PATH like wasmBinary=rnnoise.wasm, got "${text}"`);
+    const abs = resolve(path);
+    if (!existsSync(abs)) throw earshotError('ERR_FILE_NOT_FOUND', `${flag} ${key}=${path}: no such file`);
+    if (!statSync(abs).isFile()) throw earshotError('ERR_FILE_UNREADABLE', `${flag} ${key}=${path}: not a file`);
+    if (kind === 'wasm') {
+      const wasm = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
+      if (!wasm.validate(readFileSync(abs))) {
+        throw earshotError('ERR_INVALID_ARGUMENT', `${flag} ${key}=${path}: not a valid WebAssembly module (for plain bytes use --option-file)`);
+      }
+    }
+    if (out.some((o) => o.key === key)) throw earshotError('ERR_USAGE', `${flag}: key "${key}" given twice`);
+    out.push({ key, path: abs, kind });
+  }
+  return out;
 }
 
 function parseOverruns(text: string | undefined): OverrunAllowance {
@@ -127,6 +159,9 @@ export async function runRig(args: string[], io: RigIo): Promise<number> {
       processor: { type: 'string' },
       name: { type: 'string' },
       options: { type: 'string' },
+      'option-file': { type: 'string', multiple: true },
+      'option-wasm': { type: 'string', multiple: true },
+      setup: { type: 'string' },
       clean: { type: 'string' },
       noise: { type: 'string' },
       noisy: { type: 'string' },
@@ -167,11 +202,21 @@ export async function runRig(args: string[], io: RigIo): Promise<number> {
     throw earshotError('ERR_USAGE', `--rate: expected an integer sample rate in 8000..48000 Hz, got "${rateText}"`);
   }
   const rate = rateText === undefined ? undefined : Number(rateText);
+  const optionFiles = [...parseOptionFiles(values['option-file'], 'bytes'), ...parseOptionFiles(values['option-wasm'], 'wasm')];
+  const dup = optionFiles.find((f, i) => optionFiles.findIndex((g) => g.key === f.key) !== i);
+  if (dup) throw earshotError('ERR_USAGE', `--option-file/--option-wasm: key "${dup.key}" given twice`);
+  let setupPath: string | undefined;
+  if (values.setup !== undefined) {
+    setupPath = resolve(values.setup);
+    if (!existsSync(setupPath)) throw earshotError('ERR_FILE_NOT_FOUND', `--setup ${values.setup}: no such file`);
+  }
   const setup: RigSetup = {
     processorPath: resolve(values.processor),
     processor: values.processor,
     name: values.name,
     options: parseOptionsJson(values.options),
+    optionFiles,
+    setupPath,
     quantumBudget: positive('--quantum-budget', values['quantum-budget'], 0, 10) ?? DEFAULT_QUANTUM_BUDGET,
     maxOverruns: parseOverruns(values['max-overruns']),
     thresholds: [...parseThresholds(values['fail-below'], '--fail-below'), ...parseThresholds(values['fail-above'], '--fail-above')],
@@ -195,13 +240,13 @@ export async function runRig(args: string[], io: RigIo): Promise<number> {
       } finally {
         progress.end();
       }
-      return finish(io, values.json, values.report, batchOutput(result, notes));
+      return finish(io, values.json, values.report, batchOutput(result, notes, optionFiles));
     }
     const scenario = buildScenario({ clean: values.clean!, noise: values.noise, noisy: values.noisy }, snrs, rate, notes);
     const run = await runConditions(renderer, setup, scenario);
     const result = summarize(setup, scenario.sampleRate, run.name, run.conditions);
     const inputs = values.noise !== undefined ? `clean ${values.clean}, noise ${values.noise} at SNR ${snrs.join(', ')} dB` : `clean ${values.clean}, noisy ${values.noisy}`;
-    return finish(io, values.json, values.report, singleOutput(result, inputs, notes));
+    return finish(io, values.json, values.report, singleOutput(result, inputs, notes, optionFiles));
   } finally {
     await renderer.close();
   }
@@ -232,11 +277,11 @@ function finish(io: RigIo, json: boolean | undefined, reportPath: string | undef
   return out.exitCode;
 }
 
-function singleOutput(r: RigResult, inputs: string, notes: string[]): Output {
+function singleOutput(r: RigResult, inputs: string, notes: string[], optionFiles: OptionFile[]): Output {
   const allNotes = [...notes, ...new Set(r.conditions.flatMap((c) => c.notes))];
   return {
-    text: formatRig(r, inputs, notes),
-    json: rigJson(r),
+    text: formatRig(r, inputs, notes, optionFiles),
+    json: { ...rigJson(r), optionFiles: optionFiles.map(({ key, path, kind }) => ({ key, path, kind })) },
     problems: problemLines(r.problems),
     exitCode: r.exitCode,
     report: {
@@ -249,6 +294,7 @@ function singleOutput(r: RigResult, inputs: string, notes: string[]): Output {
       verdict: r.verdict,
       exitCode: r.exitCode,
       problems: r.problems,
+      warnings: r.warnings,
       checks: r.checks,
       delaySamples: r.delaySamples,
       delayMs: r.delayMs,
@@ -261,11 +307,11 @@ function singleOutput(r: RigResult, inputs: string, notes: string[]): Output {
   };
 }
 
-function batchOutput(b: BatchResult, notes: string[]): Output {
+function batchOutput(b: BatchResult, notes: string[], optionFiles: OptionFile[]): Output {
   const inputs = `${b.cleanFiles.length} clean × ${b.noiseFiles.length} noise files at SNR ${b.snrs.join(', ')} dB`;
   const lines: string[] = [];
   lines.push(`earshot rig batch: ${b.processor}${b.name ? ` (processor "${b.name}")` : ''}`);
-  lines.push(`${inputs}; ${b.sampleRate} Hz${Object.keys(b.options).length ? `; options ${JSON.stringify(b.options)}` : ''}`);
+  lines.push(`${inputs}; ${b.sampleRate} Hz${optionsText(b.options, optionFiles)}`);
   lines.push('');
   const rows: string[][] = [['clean', 'noise', 'SNR', 'ΔSI-SDR dB', 'ΔSTOI', 'delay', 'p99', 'status']];
   const items: NonNullable<ReportInput['items']> = [];
@@ -297,13 +343,14 @@ function batchOutput(b: BatchResult, notes: string[]): Output {
   if (b.problems.length) {
     lines.push('', 'Problems', ...problemLines(b.problems).map((l) => `  ${l}`));
   }
+  if (b.warnings.length) lines.push('', ...warningLines(b.warnings));
   const allNotes = [...new Set([...notes, ...b.items.flatMap((it) => it.conditions.flatMap((c) => c.notes))])];
   if (allNotes.length) lines.push('', ...allNotes.map((n) => `note: ${n}`));
   if (b.checks.length) lines.push('', 'Gates (metric gates on the per-SNR means)', ...b.checks.map((c) => `  ${checkLine(c)}`));
-  lines.push('', verdictLine(b.verdict, b.exitCode));
+  lines.push('', verdictLine(b.verdict, b.exitCode, b.sampleRate));
   return {
     text: lines.join('\n') + '\n',
-    json: batchJson(b),
+    json: { ...batchJson(b), optionFiles: optionFiles.map(({ key, path, kind }) => ({ key, path, kind })) },
     problems: problemLines(b.problems),
     exitCode: b.exitCode,
     report: {
@@ -316,6 +363,7 @@ function batchOutput(b: BatchResult, notes: string[]): Output {
       verdict: b.verdict,
       exitCode: b.exitCode,
       problems: b.problems,
+      warnings: b.warnings,
       checks: b.checks,
       delaySamples: b.delaySamples,
       delayMs: b.delayMs,

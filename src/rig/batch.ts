@@ -9,8 +9,10 @@ import { scoredKeys } from './keys.js';
 import { concatFloat64, mixAtSnr, quantumStats, type QuantumStats } from './mix.js';
 import type { Renderer } from './renderer.js';
 import {
+  FATAL,
   RENDER_QUANTUM,
   mergeProblems,
+  mergeWarnings,
   overallDelay,
   runChecks,
   runConditions,
@@ -58,6 +60,8 @@ export interface BatchResult {
   quantum: QuantumStats;
   durations: Float64Array;
   problems: Problem[];
+  /** Distinct warnings over every render. */
+  warnings: string[];
   checks: CheckResult[];
   verdict: RigResult['verdict'];
   exitCode: number;
@@ -124,7 +128,7 @@ export async function runBatch(
       done += snrs.length;
       if (run.name) name = run.name;
       items.push({ clean: cleanPath, noise: noisePath, conditions: run.conditions });
-      if (run.conditions.some((c) => c.problems.some((p) => ['load', 'name', 'node', 'crash', 'timeout'].includes(p.kind)))) {
+      if (run.conditions.some((c) => c.problems.some((p) => FATAL.includes(p.kind)))) {
         stoppedEarly = true;
         break;
       }
@@ -163,6 +167,7 @@ export async function runBatch(
     quantum,
     durations,
     problems,
+    warnings: mergeWarnings(all),
     checks,
     ...verdictOf(problems, checks),
     stoppedEarly,
@@ -185,6 +190,7 @@ export function batchJson(b: BatchResult): Record<string, unknown> {
     conditions: b.summary,
     items: b.items.map((it) => ({ clean: it.clean, noise: it.noise, conditions: it.conditions.map(conditionJson) })),
     problems: b.problems,
+    warnings: b.warnings,
     checks: b.checks,
     verdict: b.verdict,
     exitCode: b.exitCode,

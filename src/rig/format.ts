@@ -2,7 +2,7 @@
 import { scoredKeys } from './keys.js';
 import type { QuantumStats } from './mix.js';
 import type { CheckResult } from './thresholds.js';
-import type { MetricJson, Problem, RigResult } from './run.js';
+import type { MetricJson, OptionFile, Problem, RigResult } from './run.js';
 
 export function formatNumber(v: unknown, digits: number, signed = false): string {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
@@ -86,16 +86,28 @@ export function problemLines(problems: Problem[]): string[] {
   return problems.map((p) => `${p.kind}: ${p.message}${p.conditions.length ? ` [${p.conditions.join(', ')}]` : ''}`);
 }
 
-export function verdictLine(verdict: RigResult['verdict'], exitCode: number): string {
+/** The verdict, with the rate it was rendered at (a processor built for 48 kHz may be poor at 16 kHz). */
+export function verdictLine(verdict: RigResult['verdict'], exitCode: number, sampleRate: number): string {
   const word = verdict === 'pass' ? 'PASS' : verdict === 'fail' ? 'FAIL (a gate failed)' : 'BROKEN (the processor misbehaved or could not run)';
-  return `Verdict: ${word}, exit code ${exitCode}`;
+  return `Verdict: ${word} at ${sampleRate} Hz (--rate), exit code ${exitCode}`;
+}
+
+export function warningLines(warnings: string[]): string[] {
+  return warnings.map((w) => `warning: ${w}`);
+}
+
+/** "; options {...}; wasmBinary = bytes of FILE" for the header line. */
+export function optionsText(options: Record<string, unknown>, files: OptionFile[] = []): string {
+  let text = Object.keys(options).length ? `; options ${JSON.stringify(options)}` : '';
+  for (const f of files) text += `; ${f.key} = ${f.kind === 'wasm' ? 'WebAssembly.Module of' : 'bytes of'} ${f.path}`;
+  return text;
 }
 
 /** The full text report of one rig run. */
-export function formatRig(r: RigResult, inputs: string, notes: string[]): string {
+export function formatRig(r: RigResult, inputs: string, notes: string[], optionFiles: OptionFile[] = []): string {
   const out: string[] = [];
   out.push(`earshot rig: ${r.processor}${r.name ? ` (processor "${r.name}")` : ''}`);
-  out.push(`${inputs}; ${r.sampleRate} Hz${Object.keys(r.options).length ? `; options ${JSON.stringify(r.options)}` : ''}`);
+  out.push(`${inputs}; ${r.sampleRate} Hz${optionsText(r.options, optionFiles)}`);
   for (const c of r.conditions) {
     out.push('');
     out.push(c.snr === null ? 'Quality, given noisy input' : `Quality at input SNR ${c.label}`);
@@ -110,6 +122,10 @@ export function formatRig(r: RigResult, inputs: string, notes: string[]): string
     out.push('Problems');
     for (const line of problemLines(r.problems)) out.push(`  ${line}`);
   }
+  if (r.warnings.length) {
+    out.push('');
+    out.push(...warningLines(r.warnings));
+  }
   const allNotes = [...notes, ...new Set(r.conditions.flatMap((c) => c.notes))];
   if (allNotes.length) {
     out.push('');
@@ -121,6 +137,6 @@ export function formatRig(r: RigResult, inputs: string, notes: string[]): string
     for (const c of r.checks) out.push(`  ${checkLine(c)}`);
   }
   out.push('');
-  out.push(verdictLine(r.verdict, r.exitCode));
+  out.push(verdictLine(r.verdict, r.exitCode, r.sampleRate));
   return out.join('\n') + '\n';
 }

@@ -3,7 +3,7 @@
  * speech and score it. See docs/rig.md.
  */
 export { mixAtSnr, quantumStats, concatFloat64, type QuantumStats } from './mix.js';
-export { Renderer, type RenderOutcome } from './renderer.js';
+export { Renderer, RenderWatchdog, type RenderOutcome } from './renderer.js';
 export {
   DEFAULT_MAX_OVERRUNS,
   DEFAULT_QUANTUM_BUDGET,
@@ -12,12 +12,14 @@ export {
   EXIT_PASS,
   RENDER_QUANTUM,
   conditionJson,
-  defaultTimeoutSec,
+  DEFAULT_STALL_TIMEOUT_SEC,
+  PASSTHROUGH_WARNING,
   rigJson,
   runConditions,
   summarize,
   type ConditionResult,
   type ConditionSpec,
+  type OptionFile,
   type OverrunAllowance,
   type Problem,
   type ProblemKind,

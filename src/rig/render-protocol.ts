@@ -15,15 +15,21 @@ export interface RenderJob {
   name?: string;
   /** processorOptions for the processor under test (a JSON object). */
   options: Record<string, unknown>;
+  /** processorOptions entries read from files in the worker: bytes as an ArrayBuffer, or a compiled WebAssembly.Module. */
+  optionFiles: { key: string; path: string; kind: 'bytes' | 'wasm' }[];
+  /** Absolute path of a set-up module whose function gets the context and the node before rendering. */
+  setupPath?: string;
   /** The timing wrapper's shared buffer (`createRigBuffer`). */
   rigBuffer: SharedArrayBuffer;
 }
 
-export type RenderFailureCode = 'load' | 'name' | 'node' | 'render';
+export type RenderFailureCode = 'load' | 'name' | 'node' | 'setup' | 'render';
 
 export type RenderReply =
-  /** The worker has the job (the render timeout starts here, not while the worker boots). */
+  /** The worker has the job (the render watchdog starts here, not while the worker boots). */
   | { id: number; type: 'started' }
+  /** A step of the set-up is done, or `frames` more frames were captured: the render is progressing. */
+  | { id: number; type: 'progress'; step?: string; frames?: number }
   | {
       id: number;
       type: 'rendered';

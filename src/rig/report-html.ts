@@ -42,6 +42,8 @@ export interface ReportInput {
   verdict: RigResult['verdict'];
   exitCode: number;
   problems: Problem[];
+  /** Warnings (the verdict does not depend on them). */
+  warnings?: string[];
   checks: CheckResult[];
   delaySamples: number | null;
   delayMs: number | null;
@@ -83,6 +85,8 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .pill.na { background: #eef0f4; color: var(--muted); }
 .problems { background: var(--bad-bg); border: 1px solid #f3b4b4; border-radius: 10px; padding: 10px 16px; margin-top: 14px; }
 .problems li { margin: 4px 0; }
+.warnings { background: #fff8e6; border: 1px solid #f0d48a; border-radius: 10px; padding: 10px 16px; margin-top: 14px; }
+.warnings li { margin: 4px 0; }
 table { border-collapse: collapse; background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; width: 100%; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th { background: #f0f2f7; font-weight: 600; font-size: 12.5px; color: #394150; }
@@ -274,6 +278,7 @@ export function renderReportHtml(r: ReportInput): string {
   const problems = r.problems.length
     ? `<div class="problems"><b>Problems</b><ul>${r.problems.map((p) => `<li><b>${esc(p.kind)}</b>: ${esc(p.message)}${p.conditions.length ? ` <span class="muted">[${esc(p.conditions.join(', '))}]</span>` : ''}</li>`).join('')}</ul></div>`
     : '';
+  const warnings = r.warnings?.length ? `<div class="warnings"><b>Warnings</b><ul>${r.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>` : '';
   const notes = r.notes.length ? `<h2>Notes</h2><ul class="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
   const extra = [delayChart(r), histogram(r)].filter(Boolean).join('');
   return `<!doctype html>
@@ -286,6 +291,7 @@ export function renderReportHtml(r: ReportInput): string {
 <div class="verdict ${r.verdict}">${verdictText}<small>exit code ${r.exitCode}</small></div></header>
 ${summaryCards(r)}
 ${problems}
+${warnings}
 ${gatesTable(r.checks)}
 <h2>Quality: noisy input and processed output against the clean speech</h2>
 ${qualityTable(r.conditions)}

@@ -12,15 +12,17 @@
  *    and separately over each half: constant when all agree;
  *  - budget: p50 / p99 / max of the per-quantum cost as a share of 128 / sampleRate, and overruns
  *    above the budget;
- *  - problems: a processor that throws (in its constructor or in process()), returns a falsy value,
- *    writes NaN, has the wrong channel layout, never finishes (timeout) or fails to load.
+ *  - problems: a processor that throws (in its constructor, in process(), or anywhere in the worklet
+ *    scope: uncaught exceptions and unhandled rejections), returns a falsy value, writes NaN, goes
+ *    silent, has the wrong channel layout, stops making progress (timeout) or fails to load;
+ *  - warnings: an output bit-identical to the input (the processor did nothing).
  */
 import { analyze, MAX_DELAY_SEC, MIN_DELAY_PEAK_TO_RMS } from '../analysis/analyze.js';
 import { toSummary } from '../analysis/summary.js';
 import { estimateDelay } from '../dsp/gcc-phat.js';
 import { scoredKeys } from './keys.js';
 import { concatFloat64, quantumStats, type QuantumStats } from './mix.js';
-import type { RenderOutcome, Renderer } from './renderer.js';
+import { STALL_FACTOR, type RenderOutcome, type Renderer } from './renderer.js';
 import { evaluate, isGlobalKey, type CheckResult, type Threshold } from './thresholds.js';
 import { computeTimeline, type Timeline } from './timeline.js';
 import { createRigBuffer, readRigBuffer, type RigCounters } from './worklet-wrapper.js';
@@ -29,9 +31,27 @@ import { createRigBuffer, readRigBuffer, type RigCounters } from './worklet-wrap
 export const RENDER_QUANTUM = 128;
 /** Default share of the quantum's duration the processor may use. */
 export const DEFAULT_QUANTUM_BUDGET = 0.5;
-/** Default render timeout: this much, plus `TIMEOUT_PER_AUDIO_SEC` per second of audio. */
-export const TIMEOUT_BASE_SEC = 30;
-export const TIMEOUT_PER_AUDIO_SEC = 4;
+/**
+ * Default stall timeout, s: a render that makes no progress (no quantum processed, no step of the
+ * set-up done) for this long is abandoned; a slow render that keeps progressing is never cut off
+ * (see `RenderWatchdog`).
+ */
+export const DEFAULT_STALL_TIMEOUT_SEC = 30;
+/** Output below this level re the noisy input's RMS counts as silence, dB. */
+export const SILENCE_DB = -80;
+/** A silent stretch at the end of the output must be at least this long to make a processor broken, s. */
+export const SILENT_TAIL_SEC = 1;
+/**
+ * ...and the clean speech must be present in it: its energy over the stretch at least this share of
+ * the file's mean energy per sample times the stretch's length (−10 dB re the average), so that a
+ * gate closing on a noise-only ending is not called broken.
+ */
+export const SILENT_TAIL_SPEECH_SHARE = 0.1;
+/** Delays (samples) within this of each other are the same delay (GCC-PHAT peaks can fall on either
+ * side of a half-sample delay: 1529/1530 is one delay). */
+export const DELAY_TOLERANCE_SAMPLES = 1;
+/** The warning for an output that equals its input sample for sample. */
+export const PASSTHROUGH_WARNING = 'the processor passed its input through unchanged (the output equals the input sample for sample)';
 /** Exit codes. */
 export const EXIT_PASS = 0;
 export const EXIT_BROKEN = 1;
@@ -55,17 +75,30 @@ export interface OverrunAllowance {
  */
 export const DEFAULT_MAX_OVERRUNS: OverrunAllowance = { share: 0.001, min: 1 };
 
+/** A `processorOptions` entry loaded from a file: its bytes (an ArrayBuffer) or a compiled WebAssembly.Module. */
+export interface OptionFile {
+  key: string;
+  /** Absolute path. */
+  path: string;
+  kind: 'bytes' | 'wasm';
+}
+
 export interface RigSetup {
   /** Absolute path of the processor module. */
   processorPath: string;
   /** The path as given, for display. */
   processor: string;
   name?: string;
+  /** JSON processorOptions (`--options`). */
   options: Record<string, unknown>;
+  /** processorOptions entries loaded from files (`--option-file`, `--option-wasm`); they override `options`. */
+  optionFiles?: OptionFile[];
+  /** Absolute path of a set-up module (`--setup`): its function gets the context and the node before rendering. */
+  setupPath?: string;
   quantumBudget: number;
   maxOverruns: OverrunAllowance;
   thresholds: Threshold[];
-  /** Per-render timeout, s; default TIMEOUT_BASE_SEC + TIMEOUT_PER_AUDIO_SEC × duration. */
+  /** Stall timeout, s (`--timeout`): no progress for this long abandons the render; default DEFAULT_STALL_TIMEOUT_SEC. */
   timeoutSec?: number;
   /** Compute metric-over-time series (for the HTML report). */
   timeline: boolean;
@@ -84,7 +117,22 @@ export interface Scenario {
   conditions: ConditionSpec[];
 }
 
-export type ProblemKind = 'load' | 'name' | 'node' | 'render' | 'crash' | 'timeout' | 'constructor' | 'exception' | 'return' | 'nonfinite' | 'channels' | 'capture';
+export type ProblemKind =
+  | 'load'
+  | 'name'
+  | 'node'
+  | 'setup'
+  | 'render'
+  | 'crash'
+  | 'timeout'
+  | 'constructor'
+  | 'exception'
+  | 'scope'
+  | 'return'
+  | 'nonfinite'
+  | 'silent'
+  | 'channels'
+  | 'capture';
 
 export interface Problem {
   kind: ProblemKind;
@@ -111,6 +159,8 @@ export interface ConditionResult {
   quantum: QuantumStats | null;
   /** Problems of this condition (also merged into the result's list). */
   problems: { kind: ProblemKind; message: string }[];
+  /** Things that do not make the processor broken but deserve a look (e.g. it passed its input through). */
+  warnings: string[];
   notes: string[];
   renderMs: number | null;
   /** Per-call durations, ms (not in --json). */
@@ -131,22 +181,28 @@ export interface RigResult {
   quantum: QuantumStats;
   conditions: ConditionResult[];
   problems: Problem[];
+  /** Distinct warnings of all conditions. */
+  warnings: string[];
   checks: CheckResult[];
   verdict: 'pass' | 'fail' | 'broken';
   exitCode: number;
 }
 
 /** A problem that makes the processor unfit whatever its scores (exit code 1). */
-const BROKEN: ProblemKind[] = ['load', 'name', 'node', 'render', 'crash', 'timeout', 'constructor', 'exception', 'return', 'nonfinite', 'channels'];
+const BROKEN: ProblemKind[] = ['load', 'name', 'node', 'setup', 'render', 'crash', 'timeout', 'constructor', 'exception', 'scope', 'return', 'nonfinite', 'silent', 'channels'];
 /** Problems of the module itself, whatever the input. */
-const MODULE_PROBLEMS: ProblemKind[] = ['load', 'name', 'node'];
+const MODULE_PROBLEMS: ProblemKind[] = ['load', 'name', 'node', 'setup'];
 /** Problems after which further conditions would only repeat them: stop. */
-const FATAL: ProblemKind[] = ['load', 'name', 'node', 'crash', 'timeout'];
+export const FATAL: ProblemKind[] = ['load', 'name', 'node', 'setup', 'crash', 'timeout'];
 
 const sec = (quantum: number, rate: number) => ((quantum * RENDER_QUANTUM) / rate).toFixed(3);
 
-export function defaultTimeoutSec(durationSec: number): number {
-  return TIMEOUT_BASE_SEC + TIMEOUT_PER_AUDIO_SEC * durationSec;
+/** A hint for errors that say a wasm file could not be fetched or a Node path was taken. */
+function loaderHint(text: string): string {
+  if (/fetch|both async and sync fetching of the wasm/i.test(text)) {
+    return ' — the module tried to fetch its .wasm: pass the bytes in processorOptions (--option-file KEY=FILE.wasm, or --option-wasm KEY=FILE.wasm for a compiled module; see docs/rig.md)';
+  }
+  return '';
 }
 
 /** Turn what the wrapper saw into report lines. */
@@ -177,6 +233,15 @@ export function counterProblems(c: RigCounters, rate: number): { kind: ProblemKi
       message: `wrong channel count: the output had ${c.shapeOutputs} output(s) and ${c.shapeChannels} channel(s) at quantum ${c.shapeAt}; the rig expects one mono output`,
     });
   }
+  if (c.scopeErrors > 0) {
+    const what = c.scopeErrorKind === 'rejection' ? 'an unhandled promise rejection' : 'an uncaught exception';
+    const more = c.scopeErrors > 1 ? ` (${c.scopeErrors} in all)` : '';
+    const when = c.scopeErrorAt <= 0 ? 'before the first quantum' : `at quantum ${c.scopeErrorAt} (t = ${sec(c.scopeErrorAt, rate)} s)`;
+    out.push({
+      kind: 'scope',
+      message: `${what} in the worklet scope ${when}${more}: ${c.scopeErrorText}${loaderHint(c.scopeErrorText)}. In a browser this is an error in the console and, in an async constructor, a processor that never starts`,
+    });
+  }
   if (c.nonFinite > 0) {
     out.push({
       kind: 'nonfinite',
@@ -196,9 +261,76 @@ function failureProblem(outcome: Exclude<RenderOutcome, { type: 'rendered' }>, c
       const where = c.busy
         ? `process() has been running since quantum ${c.current} (t = ${sec(c.current, rate)} s) without returning`
         : `process() was called ${c.calls} times`;
-      return { kind: 'timeout' as const, message: `the render did not finish within ${timeoutSec} s (--timeout): ${where}` };
+      const allowance = outcome.allowanceMs / 1000;
+      const scaled = allowance > timeoutSec && outcome.msPerQuantum !== null;
+      const why = scaled
+        ? `${+allowance.toFixed(1)} s (${STALL_FACTOR} × its measured ${outcome.msPerQuantum!.toFixed(2)} ms per quantum, more than --timeout ${timeoutSec} s)`
+        : `${+allowance.toFixed(3)} s (--timeout)`;
+      return { kind: 'timeout' as const, message: `the render made no progress for ${why}: ${where}` };
     }
   }
+}
+
+/** Where the output is silent (below SILENCE_DB re the noisy input's RMS) from some sample to the end. */
+export interface Silence {
+  /** First sample of the silent ending (0: the whole output is silent). */
+  from: number;
+  /** Every sample exactly 0. */
+  allZero: boolean;
+}
+
+/**
+ * Silence that makes a processor broken: the whole output, or a silent ending at least
+ * SILENT_TAIL_SEC long during which the clean speech is present (SILENT_TAIL_SPEECH_SHARE). null when
+ * the output is not silent in that sense, or when the input itself is silent (nothing to judge).
+ */
+export function brokenSilence(deg: Float64Array, noisy: Float64Array, clean: Float64Array, rate: number): Silence | null {
+  const n = Math.min(deg.length, noisy.length, clean.length);
+  if (n === 0) return null;
+  let e = 0;
+  for (let i = 0; i < n; i++) e += noisy[i] * noisy[i];
+  if (e === 0) return null;
+  const threshold = Math.sqrt(e / n) * 10 ** (SILENCE_DB / 20);
+  let last = -1;
+  for (let i = n - 1; i >= 0; i--) {
+    if (Math.abs(deg[i]) > threshold) {
+      last = i;
+      break;
+    }
+  }
+  const from = last + 1;
+  let allZero = true;
+  for (let i = from; i < n && allZero; i++) if (deg[i] !== 0) allZero = false;
+  if (from === 0) return { from, allZero };
+  const tail = n - from;
+  if (tail < SILENT_TAIL_SEC * rate) return null;
+  let cleanAll = 0;
+  let cleanTail = 0;
+  for (let i = 0; i < n; i++) {
+    const v = clean[i] * clean[i];
+    cleanAll += v;
+    if (i >= from) cleanTail += v;
+  }
+  return cleanTail >= SILENT_TAIL_SPEECH_SHARE * (tail / n) * cleanAll && cleanTail > 0 ? { from, allZero } : null;
+}
+
+export function silenceMessage(s: Silence, n: number, rate: number): string {
+  const level = s.allZero ? 'every sample is 0' : `every sample is below ${SILENCE_DB} dB of the input's RMS`;
+  if (s.from === 0) return `the output is silent: ${level} (is the processor initialised, its wasm loaded, its options right?)`;
+  return `the output went silent at t = ${(s.from / rate).toFixed(3)} s (sample ${s.from}) and stayed silent to the end (${((n - s.from) / rate).toFixed(3)} s) while the input had speech: ${level} from there on`;
+}
+
+/** True when the output equals the input sample for sample. */
+export function passedThrough(deg: Float64Array, noisy: Float64Array): boolean {
+  if (deg.length !== noisy.length || deg.length === 0) return false;
+  for (let i = 0; i < deg.length; i++) if (deg[i] !== noisy[i]) return false;
+  return true;
+}
+
+/** Delays agree when they are within DELAY_TOLERANCE_SAMPLES of one another. */
+export function delaysAgree(delays: number[]): boolean {
+  if (delays.length === 0) return true;
+  return Math.max(...delays) - Math.min(...delays) <= DELAY_TOLERANCE_SAMPLES;
 }
 
 function delayOf(ref: Float64Array, deg: Float64Array, rate: number): number | null {
@@ -227,7 +359,7 @@ export async function runConditions(
   const rate = scenario.sampleRate;
   const quantumMs = (1000 * RENDER_QUANTUM) / rate;
   const n = scenario.clean.length;
-  const timeoutSec = setup.timeoutSec ?? defaultTimeoutSec(n / rate);
+  const timeoutSec = setup.timeoutSec ?? DEFAULT_STALL_TIMEOUT_SEC;
   const clean32 = Float32Array.from(scenario.clean);
   const results: ConditionResult[] = [];
   let name: string | null = setup.name ?? null;
@@ -235,7 +367,17 @@ export async function runConditions(
     onCondition?.(i, scenario.conditions.length, spec.label);
     const rigBuffer = createRigBuffer(Math.ceil(n / RENDER_QUANTUM));
     const outcome = await renderer.render(
-      { sampleRate: rate, clean: clean32, noisy: Float32Array.from(spec.noisy), processorPath: setup.processorPath, name: setup.name, options: setup.options, rigBuffer },
+      {
+        sampleRate: rate,
+        clean: clean32,
+        noisy: Float32Array.from(spec.noisy),
+        processorPath: setup.processorPath,
+        name: setup.name,
+        options: setup.options,
+        optionFiles: setup.optionFiles ?? [],
+        setupPath: setup.setupPath,
+        rigBuffer,
+      },
       timeoutSec * 1000,
     );
     const counters = readRigBuffer(rigBuffer);
@@ -251,6 +393,7 @@ export async function runConditions(
       delayConstant: null,
       quantum: counters.durations.length ? quantumStats(counters.durations, quantumMs, setup.quantumBudget) : null,
       problems: counterProblems(counters, rate),
+      warnings: [],
       notes: [],
       renderMs: null,
       durations: counters.durations,
@@ -270,6 +413,9 @@ export async function runConditions(
     }
     const noisyReport = analyze({ sampleRate: rate, refs: [r.ref], degs: [r.noisy], noisy: r.noisy }, { align: 'auto' });
     const processedReport = analyze({ sampleRate: rate, refs: [r.ref], degs: [r.deg], noisy: r.noisy }, { align: 'auto' });
+    const silence = brokenSilence(r.deg, r.noisy, r.ref, rate);
+    if (silence) result.problems.push({ kind: 'silent', message: silenceMessage(silence, n, rate) });
+    if (passedThrough(r.deg, r.noisy)) result.warnings.push(PASSTHROUGH_WARNING);
     result.noisy = toSummary(noisyReport);
     result.processed = toSummary(processedReport);
     result.delta = metricDelta(result.noisy, result.processed);
@@ -285,7 +431,7 @@ export async function runConditions(
     result.delayMs = whole === null ? null : (1000 * whole) / rate;
     result.delayHalves = halves;
     const seen = [whole, ...halves].filter((d): d is number => d !== null);
-    if (seen.some((d) => d !== seen[0])) result.delayConstant = false;
+    if (!delaysAgree(seen)) result.delayConstant = false;
     else if (halves[0] !== null && halves[1] !== null) result.delayConstant = true;
     if (whole === null) result.notes.push('no clear delay: the processed output does not correlate with the clean speech well enough to align it');
     if (setup.timeline) result.timeline = computeTimeline(r.ref, r.deg, r.noisy, rate);
@@ -322,6 +468,11 @@ export function mergeProblems(conditions: { label: string; problems: { kind: Pro
     }
   }
   return out;
+}
+
+/** Distinct warnings over the conditions, in order of appearance. */
+export function mergeWarnings(conditions: { warnings: string[] }[]): string[] {
+  return [...new Set(conditions.flatMap((c) => c.warnings))];
 }
 
 /** Values the global gates read. */
@@ -403,6 +554,7 @@ export function summarize(setup: RigSetup, sampleRate: number, name: string | nu
   const problems = mergeProblems(conditions);
   const checks = runChecks(setup, conditions, { delaySamples, delayMs, quantum });
   return {
+    warnings: mergeWarnings(conditions),
     processor: setup.processor,
     name,
     options: setup.options,
@@ -429,7 +581,7 @@ export function overallDelay(conditions: { delaySamples: number | null; delayCon
   const delaySamples = mode(found);
   let delayConstant: boolean | null = null;
   if (found.length > 0) {
-    if (found.some((d) => d !== found[0]) || conditions.some((c) => c.delayConstant === false)) delayConstant = false;
+    if (!delaysAgree(found) || conditions.some((c) => c.delayConstant === false)) delayConstant = false;
     else if (conditions.every((c) => c.delayConstant === true)) delayConstant = true;
   }
   return { delaySamples, delayConstant };
@@ -450,6 +602,7 @@ export function rigJson(r: RigResult): Record<string, unknown> {
     quantum: r.quantum,
     conditions: r.conditions.map(conditionJson),
     problems: r.problems,
+    warnings: r.warnings,
     checks: r.checks,
     verdict: r.verdict,
     exitCode: r.exitCode,
@@ -469,6 +622,7 @@ export function conditionJson(c: ConditionResult): Record<string, unknown> {
     delayConstant: c.delayConstant,
     quantum: c.quantum,
     problems: c.problems,
+    warnings: c.warnings,
     notes: c.notes,
   };
 }

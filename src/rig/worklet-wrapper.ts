@@ -18,6 +18,22 @@
  * The SharedArrayBuffer arrives in `processorOptions[RIG_OPTIONS_KEY]`; the wrapper removes that key
  * before the user's constructor sees the options. Processors created without it run unwrapped.
  *
+ * It also makes the scope browser-like before the user's module is evaluated. node-web-audio-api's
+ * AudioWorkletGlobalScope is a Node worker thread, so `process` and `Buffer` are globals there, and
+ * Emscripten-built loaders (RNNoise, Speex, ...) then take their Node path and fail (`__dirname is not
+ * defined`, `require` is not a function) where a browser would work. So:
+ *  - `process`, `Buffer` and `global` become accessors that answer `undefined` to every caller except
+ *    Node's own code (its bundled fetch reads `global`) and node-web-audio-api's scope code (it calls
+ *    `process.exit()` when the context is released), told apart by the caller's file (V8 call sites);
+ *  - any `require`, `module`, `exports`, `__dirname`, `__filename` globals are deleted;
+ *  - `SCOPE_LOADER_SOURCE`, added before the wrapper, registers a module hook that loads the user's
+ *    files as ES modules even where Node would load them as CommonJS (a `.js` file outside a
+ *    `"type": "module"` package): browsers load every worklet file as a module, and a CommonJS
+ *    wrapper would hand the code `require`, `module` and `__dirname`.
+ * And it records uncaught exceptions and unhandled rejections of the scope (an async failure in a
+ * constructor, a throwing port handler): the first one's text, the quantum, the count, for the most
+ * recently constructed processor (errors before any construction are held and passed to the first).
+ *
  * The scope's `port` answers `{type: 'earshot-rig:names?'}` with the names registered so far, so the
  * rig knows which processors a file defines.
  */
@@ -49,6 +65,10 @@ export const I_TIMER = 17; // 1 performance.now(), 2 Date.now()
 export const I_CONSTRUCTED = 18; // 1 once the wrapped constructor returned
 export const I_CAPACITY = 19; // duration slots
 export const I_EXPECTED_CHANNELS = 20;
+export const I_SCOPE_ERRORS = 21; // uncaught exceptions and unhandled rejections in the worklet scope
+export const I_SCOPE_AT = 22; // quantum of the first one (calls made by then)
+export const I_SCOPE_KIND = 23; // 1 uncaught exception, 2 unhandled rejection
+export const I_SCOPE_TEXT_LENGTH = 24;
 export const HEADER_INTS = 32;
 /** Byte offset of the Float64 durations (ms per call, −1 for a call that did not reach the user). */
 export const DURATIONS_OFFSET = HEADER_INTS * 4;
@@ -58,9 +78,9 @@ export const TEXT_CHARS = 1024;
 export const TEXT_KIND_CONSTRUCTOR = 1;
 export const TEXT_KIND_PROCESS = 2;
 
-/** Bytes of a rig buffer with `capacity` duration slots. */
+/** Bytes of a rig buffer with `capacity` duration slots: header, durations, error text, scope error text. */
 export function rigBufferBytes(capacity: number): number {
-  return DURATIONS_OFFSET + 8 * capacity + 2 * TEXT_CHARS;
+  return DURATIONS_OFFSET + 8 * capacity + 4 * TEXT_CHARS;
 }
 
 /** A zeroed rig buffer for a render of `quanta` quanta (plus slack), expecting mono output. */
@@ -70,7 +90,7 @@ export function createRigBuffer(quanta: number, channels = 1): SharedArrayBuffer
   const head = new Int32Array(sab, 0, HEADER_INTS);
   head[I_CAPACITY] = capacity;
   head[I_EXPECTED_CHANNELS] = channels;
-  head[I_EXCEPTION_AT] = head[I_FALSY_AT] = head[I_NONFINITE_AT] = head[I_SHAPE_AT] = -1;
+  head[I_EXCEPTION_AT] = head[I_FALSY_AT] = head[I_NONFINITE_AT] = head[I_SHAPE_AT] = head[I_SCOPE_AT] = -1;
   return sab;
 }
 
@@ -95,6 +115,12 @@ export interface RigCounters {
   timer: 'performance.now' | 'Date.now' | null;
   /** First error text (constructor or process), '' if none. */
   errorText: string;
+  /** Uncaught exceptions and unhandled rejections in the worklet scope. */
+  scopeErrors: number;
+  /** Quantum of the first (the number of process() calls made by then). */
+  scopeErrorAt: number;
+  scopeErrorKind: 'exception' | 'rejection' | null;
+  scopeErrorText: string;
   /** ms per call that reached the user's process(), in call order. */
   durations: Float64Array;
 }
@@ -113,6 +139,11 @@ export function readRigBuffer(sab: SharedArrayBuffer): RigCounters {
   const text = new Uint16Array(sab, DURATIONS_OFFSET + 8 * capacity, TEXT_CHARS);
   let errorText = '';
   for (let i = 0; i < textLength; i++) errorText += String.fromCharCode(text[i]);
+  const scopeLength = Math.min(h[I_SCOPE_TEXT_LENGTH], TEXT_CHARS);
+  const scopeText = new Uint16Array(sab, DURATIONS_OFFSET + 8 * capacity + 2 * TEXT_CHARS, TEXT_CHARS);
+  let scopeErrorText = '';
+  for (let i = 0; i < scopeLength; i++) scopeErrorText += String.fromCharCode(scopeText[i]);
+  const scopeKind = h[I_SCOPE_KIND];
   const falsyKind = h[I_FALSY_KIND];
   return {
     calls,
@@ -133,9 +164,35 @@ export function readRigBuffer(sab: SharedArrayBuffer): RigCounters {
     constructed: h[I_CONSTRUCTED] === 1,
     timer: h[I_TIMER] === 1 ? 'performance.now' : h[I_TIMER] === 2 ? 'Date.now' : null,
     errorText,
+    scopeErrors: Atomics.load(h, I_SCOPE_ERRORS),
+    scopeErrorAt: h[I_SCOPE_AT],
+    scopeErrorKind: scopeKind === 1 ? 'exception' : scopeKind === 2 ? 'rejection' : null,
+    scopeErrorText,
     durations,
   };
 }
+
+/** Module hooks for the worklet thread: files Node would load as CommonJS are loaded as ES modules. */
+const LOADER_HOOKS = `import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+const ENGINE = /[\\\\/]node-web-audio-api[\\\\/]/;
+export async function load(url, context, nextLoad) {
+  const r = await nextLoad(url, context);
+  if (r.format === 'commonjs' && url.startsWith('file:') && !ENGINE.test(url)) {
+    return { format: 'module', source: r.source ?? readFileSync(fileURLToPath(url)), shortCircuit: true };
+  }
+  return r;
+}
+`;
+
+/**
+ * A worklet module the rig adds first: registers `LOADER_HOOKS` in the worklet thread (Node ≥ 20.6;
+ * a no-op where `module.register` is missing).
+ */
+export const SCOPE_LOADER_SOURCE = `// earshot rig: load the user's files as ES modules, as a browser does (see src/rig/worklet-wrapper.ts)
+import * as nodeModule from 'node:module';
+if (typeof nodeModule.register === 'function') nodeModule.register(${JSON.stringify('data:text/javascript,' + encodeURIComponent(LOADER_HOOKS))});
+`;
 
 /**
  * The worklet module. Constants are spliced in from this file so both sides share one layout.
@@ -157,7 +214,49 @@ const I_NONFINITE = ${I_NONFINITE}, I_NONFINITE_AT = ${I_NONFINITE_AT};
 const I_SHAPE = ${I_SHAPE}, I_SHAPE_AT = ${I_SHAPE_AT}, I_SHAPE_OUTPUTS = ${I_SHAPE_OUTPUTS}, I_SHAPE_CHANNELS = ${I_SHAPE_CHANNELS};
 const I_CTOR_ERROR = ${I_CTOR_ERROR}, I_TEXT_KIND = ${I_TEXT_KIND}, I_TEXT_LENGTH = ${I_TEXT_LENGTH};
 const I_TIMER = ${I_TIMER}, I_CONSTRUCTED = ${I_CONSTRUCTED}, I_CAPACITY = ${I_CAPACITY}, I_EXPECTED_CHANNELS = ${I_EXPECTED_CHANNELS};
+const I_SCOPE_ERRORS = ${I_SCOPE_ERRORS}, I_SCOPE_AT = ${I_SCOPE_AT}, I_SCOPE_KIND = ${I_SCOPE_KIND}, I_SCOPE_TEXT_LENGTH = ${I_SCOPE_TEXT_LENGTH};
 const KIND_CONSTRUCTOR = ${TEXT_KIND_CONSTRUCTOR}, KIND_PROCESS = ${TEXT_KIND_PROCESS};
+
+// --- A browser-like scope: hide Node's globals from the user's module (see worklet-wrapper.ts). ---
+const REAL_PROCESS = typeof globalThis.process === 'object' ? globalThis.process : undefined;
+/** Files whose code still gets the real globals: Node's own, and node-web-audio-api's scope code. */
+const ENGINE_FILE = /^node:|[\\/]node-web-audio-api[\\/]js[\\/]/;
+/** The file of the code that read \`process\` (the getter's caller), or '' if unknown. */
+function callerFile(getter) {
+  const savedPrepare = Error.prepareStackTrace;
+  const savedLimit = Error.stackTraceLimit;
+  let file = '';
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_, sites) => sites;
+    const holder = {};
+    Error.captureStackTrace(holder, getter);
+    const sites = holder.stack;
+    if (Array.isArray(sites) && sites.length > 0) file = String(sites[0].getFileName() || '');
+  } catch (_) {
+    file = '';
+  } finally {
+    Error.prepareStackTrace = savedPrepare;
+    Error.stackTraceLimit = savedLimit;
+  }
+  return file;
+}
+function hideFromUser(name) {
+  const real = globalThis[name];
+  if (real === undefined) return;
+  const get = function () {
+    return ENGINE_FILE.test(callerFile(get)) ? real : undefined;
+  };
+  try {
+    Object.defineProperty(globalThis, name, { get, set: () => {}, configurable: true, enumerable: false });
+  } catch (_) { /* not configurable: left */ }
+}
+hideFromUser('process');
+hideFromUser('Buffer');
+hideFromUser('global');
+for (const name of ['require', 'module', 'exports', '__dirname', '__filename']) {
+  try { delete globalThis[name]; } catch (_) { /* not configurable: left */ }
+}
 
 const HAS_PERF = typeof performance === 'object' && performance !== null && typeof performance.now === 'function';
 const now = HAS_PERF ? () => performance.now() : () => Date.now();
@@ -195,6 +294,32 @@ function record(state, kind, err) {
   Atomics.store(h, I_TEXT_KIND, kind);
 }
 
+// Uncaught exceptions and unhandled rejections of the scope, for the latest rig-created processor.
+let LATEST = null;
+const PENDING = [];
+
+function recordScope(state, kind, err) {
+  const h = state.head;
+  if (Atomics.add(h, I_SCOPE_ERRORS, 1) !== 0) return;
+  h[I_SCOPE_AT] = state.calls;
+  const text = describe(err);
+  const n = Math.min(text.length, TEXT_CHARS);
+  for (let i = 0; i < n; i++) state.scopeText[i] = text.charCodeAt(i);
+  h[I_SCOPE_TEXT_LENGTH] = n;
+  Atomics.store(h, I_SCOPE_KIND, kind);
+}
+
+function onScopeError(kind, err) {
+  if (LATEST !== null) recordScope(LATEST, kind, err);
+  else if (PENDING.length < 16) PENDING.push([kind, err]);
+}
+
+if (REAL_PROCESS !== undefined && typeof REAL_PROCESS.on === 'function') {
+  REAL_PROCESS.on('uncaughtException', (err) => onScopeError(1, err));
+  // With a listener, Node no longer turns an unhandled rejection into an uncaught exception.
+  REAL_PROCESS.on('unhandledRejection', (reason) => onScopeError(2, reason));
+}
+
 function silence(outputs) {
   for (let o = 0; o < outputs.length; o++) {
     const out = outputs[o];
@@ -210,6 +335,7 @@ function makeState(sab) {
     head,
     durations: new Float64Array(sab, DURATIONS_OFFSET, capacity),
     text: new Uint16Array(sab, DURATIONS_OFFSET + 8 * capacity, TEXT_CHARS),
+    scopeText: new Uint16Array(sab, DURATIONS_OFFSET + 8 * capacity + 2 * TEXT_CHARS, TEXT_CHARS),
     capacity,
     channels: head[I_EXPECTED_CHANNELS],
     calls: 0,
@@ -225,6 +351,14 @@ function wrap(Processor) {
       const rig = po !== null && typeof po === 'object' ? po[RIG_KEY] : undefined;
       if (rig !== undefined) delete po[RIG_KEY];
       const state = rig && rig.buffer ? makeState(rig.buffer) : null;
+      if (state) {
+        // Errors of the scope from now on (an async failure of this constructor, say) are this node's.
+        LATEST = state;
+        while (PENDING.length > 0) {
+          const [kind, err] = PENDING.shift();
+          recordScope(state, kind, err);
+        }
+      }
       try {
         super(options);
       } catch (err) {

@@ -8,9 +8,10 @@
  * verdict; the budget logic itself is tested on an injected clock (fixtures/virtual-cost.worklet.js).
  * The processors' real cost is measured by `npm run bench` (bench/worklet-cost.ts).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PASSTHROUGH_WARNING } from '../../src/rig/run.js';
 import { gateMetrics } from '../../src/rig/thresholds.js';
 import { HELLO, json, rig, RIG_TIMEOUT_MS, speech, tmp, whiteNoise, writeWav } from './helpers.js';
 
@@ -56,6 +57,16 @@ describe('earshot rig: usage', () => {
     await usage([...base, '--fail-above', 'delay_ms=soon'], /--fail-above: delay_ms needs a number/);
     await usage([...base, '--report', 'out.txt'], /--report: expected a \.html file name/);
     await usage([...base, 'extra.wav'], /unexpected argument "extra.wav"/);
+    await usage([...base, '--option-file', 'wasmBinary'], /--option-file: expected KEY=PATH like wasmBinary=rnnoise\.wasm, got "wasmBinary"/);
+    await usage([...base, '--option-wasm', '=x.wasm'], /--option-wasm: expected KEY=PATH/);
+    await usage([...base, '--option-file', `a=${HELLO}`, '--option-file', `a=${HELLO}`], /key "a" given twice/);
+  });
+
+  it('option files must exist, and an --option-wasm file must be WebAssembly (exit code 1)', async () => {
+    const base = ['--processor', 'examples/passthrough.worklet.js', '--clean', HELLO, '--noise', HELLO];
+    await expect(rig([...base, '--option-file', 'wasmBinary=no/such.wasm'])).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND', message: '--option-file wasmBinary=no/such.wasm: no such file' });
+    await expect(rig([...base, '--option-wasm', `m=${HELLO}`])).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringMatching(/not a valid WebAssembly module/) });
+    await expect(rig([...base, '--setup', 'no/such.setup.js'])).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND' });
   });
 
   it('a missing processor file is bad input (ERR_FILE_NOT_FOUND: exit code 1), not a usage error', async () => {
@@ -79,6 +90,10 @@ describe('earshot rig: example processors', () => {
       const j = json(r);
       expect(j).toMatchObject({ name: 'passthrough', sampleRate: 16000, quantumMs: 8, delaySamples: 0, delayMs: 0, delayConstant: true, verdict: 'pass', exitCode: 0 });
       expect(j.problems).toEqual([]);
+      // Bit-identical output: a warning (not a problem: the verdict stays pass), per condition and overall.
+      expect(j.warnings).toEqual([PASSTHROUGH_WARNING]);
+      expect(PASSTHROUGH_WARNING).toMatch(/^the processor passed its input through unchanged/);
+      expect(j.conditions.map((c: { warnings: string[] }) => c.warnings)).toEqual([[PASSTHROUGH_WARNING], [PASSTHROUGH_WARNING]]);
       expect(j.conditions.map((c: { snr: number }) => c.snr)).toEqual([5, 0]);
       for (const c of j.conditions) {
         // Input SNR as mixed: exact in float64; the capture carries Float32 samples, whose rounding
@@ -115,6 +130,7 @@ describe('earshot rig: example processors', () => {
         expect(j.conditions[0].delayHalves).toEqual([d, d]);
         expect(j.conditions[0].processed.delayMs).toBe((1000 * d) / 16000); // analyze compensated the same delay
         expect(j.options).toEqual({ delaySamples: d });
+        expect(j.warnings).toEqual([]); // a delayed copy is not the input unchanged
         expect(r.code).toBe(0);
       }
     },
@@ -153,7 +169,8 @@ describe('earshot rig: example processors', () => {
       expect(r.code).toBe(3);
       expect(r.stdout).toMatch(/FAIL {2}sisdr_delta ≥ 1 at 5 dB: 0/);
       expect(r.stdout).toMatch(/pass {2}lsd ≤ 100 at 5 dB: /);
-      expect(r.stdout).toMatch(/Verdict: FAIL \(a gate failed\), exit code 3/);
+      expect(r.stdout).toMatch(/Verdict: FAIL \(a gate failed\) at 16000 Hz \(--rate\), exit code 3/);
+      expect(r.stdout).toContain(`\nwarning: ${PASSTHROUGH_WARNING}\n`);
       expect(r.stdout).toMatch(/Latency {3}0 samples = 0\.000 ms, constant \(first \/ second half: 5 dB: 0 \/ 0\)/);
       expect(r.stdout).toMatch(/Quality at input SNR 5 dB\n {2}metric +unit +better +noisy +processed +delta/);
     },
@@ -261,7 +278,7 @@ describe('earshot rig: broken processors give a clear line and a non-zero exit, 
     'process() never returns: the render is abandoned after --timeout and the rig exits',
     async () => {
       // That the rig returns at all (within RIG_TIMEOUT_MS) is the check that it did not hang.
-      await broken('hang.worklet.js', 'timeout', /timeout: the render did not finish within 2 s \(--timeout\): process\(\) has been running since quantum 3 \(t = 0\.024 s\) without returning/, ['--timeout', '2']);
+      await broken('hang.worklet.js', 'timeout', /timeout: the render made no progress for 2 s \(--timeout\): process\(\) has been running since quantum 3 \(t = 0\.024 s\) without returning/, ['--timeout', '2']);
     },
     RIG_TIMEOUT_MS,
   );
@@ -282,6 +299,163 @@ describe('earshot rig: broken processors give a clear line and a non-zero exit, 
       expect(j.quantum.quanta).toBe(63);
       expect(j.delaySamples).toBe(0); // an inverted copy: GCC-PHAT is polarity-aware
       expect(j.conditions[0].delta.sisdr).toBe(0); // SI-SDR is invariant to a gain of −1 (exactly, here)
+    },
+    RIG_TIMEOUT_MS,
+  );
+});
+
+describe('earshot rig: processors as shipped (options from files, set-up by message, a browser-like scope)', () => {
+  /** The smallest WebAssembly module exporting g() = 0.5 (f32), assembled by hand. */
+  const HALF_WASM = Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7d, // type section: () -> f32
+    0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+    0x07, 0x05, 0x01, 0x01, 0x67, 0x00, 0x00, // export "g" = function 0
+    0x0a, 0x09, 0x01, 0x07, 0x00, 0x43, 0x00, 0x00, 0x00, 0x3f, 0x0b, // body: f32.const 0.5 (0x3f000000), end
+  ]);
+  let wasm: string;
+  let table: string;
+  beforeAll(() => {
+    wasm = join(tmp, 'half.wasm');
+    writeFileSync(wasm, HALF_WASM);
+    table = join(tmp, 'table-37.bin');
+    writeFileSync(table, new Uint8Array(37)); // 37 bytes: the fixture's delay in samples
+  });
+  const configurable = (extra: string[]) => rig(['--processor', join(FIX, 'configurable.worklet.js'), '--clean', clean1, '--noise', noise, '--snr', '5', '--json', ...ANY_OVERRUNS, ...extra]);
+
+  it(
+    '--option-file gives an ArrayBuffer, --option-wasm a WebAssembly.Module, --setup posts the start message',
+    async () => {
+      const r = await configurable(['--option-file', `table=${table}`, '--option-wasm', `gainModule=${wasm}`, '--setup', join(FIX, 'start.setup.js')]);
+      const j = json(r);
+      expect(j.problems).toEqual([]);
+      expect(r.code).toBe(0);
+      // The delay is the byte length of the file (37) and the gain the module's 0.5: the processor
+      // constructed from both (its constructor throws on any other type).
+      expect(j.delaySamples).toBe(37);
+      expect(j.delayConstant).toBe(true);
+      expect(j.optionFiles).toEqual([
+        { key: 'table', path: table, kind: 'bytes' },
+        { key: 'gainModule', path: wasm, kind: 'wasm' },
+      ]);
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'without the set-up message the processor stays silent: broken; with the options swapped its constructor says why',
+    async () => {
+      const silent = json(await configurable(['--option-file', `table=${table}`, '--option-wasm', `gainModule=${wasm}`]));
+      expect(silent.verdict).toBe('broken');
+      expect(silent.problems).toEqual([{ kind: 'silent', message: expect.stringMatching(/^the output is silent: every sample is 0/), conditions: ['5 dB'] }]);
+      const swapped = json(await configurable(['--option-file', `gainModule=${wasm}`, '--option-wasm', `table=${wasm}`]));
+      expect(swapped.verdict).toBe('broken');
+      expect(swapped.problems[0]).toMatchObject({ kind: 'constructor', message: expect.stringMatching(/TypeError: table must be an ArrayBuffer, got \[object WebAssembly\.Module\]/) });
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'a set-up module without a function, or one that throws, is a setup problem (broken, exit 1)',
+    async () => {
+      const none = join(tmp, 'none.setup.mjs');
+      writeFileSync(none, 'export const x = 1;\n');
+      const throws = join(tmp, 'throws.setup.mjs');
+      writeFileSync(throws, 'export function setup() { throw new Error("no config"); }\n');
+      const a = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean', cleanShort, '--noise', noise, '--snr', '5,0', '--setup', none, '--json', ...ANY_OVERRUNS]);
+      expect(a.code).toBe(1);
+      expect(json(a).problems).toEqual([{ kind: 'setup', message: expect.stringMatching(/none\.setup\.mjs: exports no function/), conditions: [] }]);
+      expect(json(a).conditions).toHaveLength(1); // fatal: the second condition is not tried
+      const b = await rig(['--processor', 'examples/passthrough.worklet.js', '--clean', cleanShort, '--noise', noise, '--snr', '5', '--setup', throws, '--json', ...ANY_OVERRUNS]);
+      expect(json(b).problems[0]).toMatchObject({ kind: 'setup', message: expect.stringMatching(/the set-up function threw: no config$/) });
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'the processor sees no process, require, Buffer, __dirname, module or global: as an ES module, and from a CommonJS folder too',
+    async () => {
+      // The fixture throws (constructor) or rejects (after an await) naming any Node global it sees.
+      const esm = await rig(['--processor', join(FIX, 'globals.worklet.js'), '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json', ...ANY_OVERRUNS]);
+      expect(json(esm).problems).toEqual([]);
+      expect(esm.code).toBe(0);
+      // A .js file outside any "type": "module" package: Node would load it as CommonJS (with
+      // require, module and __dirname in scope); a browser loads every worklet file as a module.
+      const dir = join(tmp, 'cjs-project');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'package.json'), '{"name": "cjs-project"}\n');
+      copyFileSync(join(FIX, 'globals.worklet.js'), join(dir, 'globals.worklet.js'));
+      const cjs = await rig(['--processor', join(dir, 'globals.worklet.js'), '--clean', cleanShort, '--noise', noise, '--snr', '5', '--json', ...ANY_OVERRUNS]);
+      expect(json(cjs).problems).toEqual([]);
+      expect(cjs.code).toBe(0);
+    },
+    RIG_TIMEOUT_MS,
+  );
+});
+
+describe('earshot rig: broken beyond process(): the worklet scope, silence', () => {
+  const run = (file: string, options: object, clean = clean1) =>
+    rig(['--processor', join(FIX, file), '--options', JSON.stringify(options), '--clean', clean, '--noise', noise, '--snr', '5', '--json', ...ANY_OVERRUNS]);
+
+  it(
+    'an async initialisation that rejects (as an Emscripten loader on the wrong path): broken, with the reason, and silent',
+    async () => {
+      const r = await run('scope-error.worklet.js', { mode: 'rejection' });
+      expect(r.code).toBe(1);
+      const j = json(r);
+      expect(j.verdict).toBe('broken');
+      expect(j.problems.map((p: { kind: string }) => p.kind)).toEqual(['scope', 'silent']);
+      expect(j.problems[0].message).toMatch(/^an unhandled promise rejection in the worklet scope before the first quantum: ReferenceError: __dirname is not defined \(at .*scope-error\.worklet\.js:15:\d+\)/);
+      expect(r.stderr).toMatch(/earshot rig: scope: an unhandled promise rejection/);
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'an uncaught exception in a callback of the scope: broken, at the quantum it happened',
+    async () => {
+      const j = json(await run('scope-error.worklet.js', { mode: 'exception' }));
+      expect(j.verdict).toBe('broken');
+      expect(j.problems).toEqual([
+        { kind: 'scope', message: expect.stringMatching(/^an uncaught exception in the worklet scope at quantum \d+ \(t = [\d.]+ s\): TypeError: deliberate failure in a timer \(at .*scope-error\.worklet\.js:24:\d+\)/), conditions: ['5 dB'] },
+      ]);
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'silent from the start (a gate with NaN thresholds), or going silent for good while speech goes on: broken',
+    async () => {
+      const whole = json(await run('goes-silent.worklet.js', { silentFromSec: 0 }));
+      expect(whole.verdict).toBe('broken');
+      expect(whole.problems).toEqual([{ kind: 'silent', message: 'the output is silent: every sample is 0 (is the processor initialised, its wasm loaded, its options right?)', conditions: ['5 dB'] }]);
+      // 1.5 s of speech, silent from 0.3 s: 4800 samples at 16 kHz, 1.2 s of silence to the end.
+      const later = json(await run('goes-silent.worklet.js', { silentFromSec: 0.3 }));
+      expect(later.verdict).toBe('broken');
+      expect(later.problems).toEqual([
+        {
+          kind: 'silent',
+          message: 'the output went silent at t = 0.300 s (sample 4800) and stayed silent to the end (1.200 s) while the input had speech: every sample is 0 from there on',
+          conditions: ['5 dB'],
+        },
+      ]);
+      // Silent for the last 0.2 s only: shorter than SILENT_TAIL_SEC, not broken.
+      const end = json(await run('goes-silent.worklet.js', { silentFromSec: 1.3 }));
+      expect(end.problems).toEqual([]);
+      expect(end.verdict).toBe('pass');
+    },
+    RIG_TIMEOUT_MS,
+  );
+
+  it(
+    'a slow render that keeps progressing is not cut off by --timeout (80 ms per quantum, 63 quanta, --timeout 3)',
+    async () => {
+      // ~5 s of rendering, more than the 3 s a fixed timeout would allow; each quantum makes progress.
+      const r = await rig(['--processor', join(FIX, 'sleepy.worklet.js'), '--options', '{"sleepMs":80}', '--clean', cleanShort, '--noise', noise, '--snr', '5', '--timeout', '3', '--json', ...ANY_OVERRUNS]);
+      const j = json(r);
+      expect(j.problems).toEqual([]);
+      expect(j.quantum.quanta).toBe(63);
+      expect(r.code).toBe(0);
     },
     RIG_TIMEOUT_MS,
   );

@@ -19,16 +19,37 @@ function virtualClock(): VirtualClock {
   return { ms: 0, now() { return this.ms; } };
 }
 
-/** A fake worklet scope whose `performance` is `clock` (none at all when null). */
-function scope(clock: VirtualClock | null = virtualClock()) {
+/** A fake worklet scope whose `performance` is `clock` (none at all when null), with `globals` added. */
+function scope(clock: VirtualClock | null = virtualClock(), globals: Record<string, unknown> = {}) {
   const registered = new Map<string, Ctor>();
   const context = vm.createContext({
     ...(clock ? { performance: clock } : {}),
+    ...globals,
     registerProcessor: (name: string, C: Ctor) => void registered.set(name, C),
   });
   vm.runInContext('globalThis.AudioWorkletProcessor = class AudioWorkletProcessor {};', context);
   vm.runInContext(WRAPPER_SOURCE, context);
-  return { define: (src: string) => vm.runInContext(src, context), registered };
+  return {
+    define: (src: string) => vm.runInContext(src, context),
+    /** Run `src` as if it were code of the file `filename` (what the scope's accessors look at). */
+    defineAs: (src: string, filename: string) => vm.runInContext(src, context, { filename }),
+    registered,
+  };
+}
+
+/** A stand-in for Node's process object: the listeners the wrapper adds, and what makes it look like Node. */
+function fakeProcess() {
+  const listeners = new Map<string, ((e: unknown) => void)[]>();
+  return {
+    versions: { node: '20.0.0' },
+    on(event: string, fn: (e: unknown) => void) {
+      listeners.set(event, [...(listeners.get(event) ?? []), fn]);
+      return this;
+    },
+    emit(event: string, e: unknown) {
+      for (const fn of listeners.get(event) ?? []) fn(e);
+    },
+  };
 }
 
 function io(x: number[]) {
@@ -134,5 +155,44 @@ describe('timing wrapper', () => {
     s.define(`class Capture extends AudioWorkletProcessor { process() { return true; } }; registerProcessor('earshot-capture', Capture);`);
     expect(s.registered.get('earshot-capture')!.name).toBe('Capture');
     expect(s.define('Capture')).toBe(s.registered.get('earshot-capture'));
+  });
+
+  it('a browser-like scope: process, Buffer and global are undefined to the user, there for the engine and Node', () => {
+    const proc = fakeProcess();
+    const buffer = { from: () => 0 };
+    const global = { marker: 1 };
+    const s = scope(virtualClock(), { process: proc, Buffer: buffer, global });
+    const user = '[typeof process, typeof Buffer, typeof global, typeof require, typeof __dirname, typeof module].join()';
+    expect(s.defineAs(user, '/home/me/denoiser/rnnoise.worklet.js')).toBe('undefined,undefined,undefined,undefined,undefined,undefined');
+    // Emscripten's test for Node is false.
+    expect(s.defineAs("typeof process == 'object' && typeof process.versions == 'object'", 'file:///x/worklet.js')).toBe(false);
+    // node-web-audio-api's scope code (process.exit() at release) and Node's internals still see them.
+    expect(s.defineAs('process', '/app/node_modules/node-web-audio-api/js/AudioWorkletGlobalScope.js')).toBe(proc);
+    expect(s.defineAs('Buffer', 'node:internal/modules/esm/translators')).toBe(buffer);
+    expect(s.defineAs('global', 'node:internal/deps/undici/undici')).toBe(global); // Node's fetch reads it
+  });
+
+  it('uncaught exceptions and unhandled rejections of the scope: recorded for the latest processor, earlier ones passed to the first', () => {
+    const proc = fakeProcess();
+    const s = scope(virtualClock(), { process: proc });
+    s.define(`registerProcessor('p', class extends AudioWorkletProcessor { process() { return true; } });`);
+    proc.emit('unhandledRejection', new ReferenceError('__dirname is not defined')); // before any processor
+    const sab = createRigBuffer(8);
+    const p = new (s.registered.get('p')!)({ processorOptions: { [RIG_OPTIONS_KEY]: { buffer: sab } } });
+    for (let q = 0; q < 3; q++) {
+      const { input, output } = io([0]);
+      p.process(input, output, {});
+    }
+    proc.emit('uncaughtException', new TypeError('later'));
+    const c = readRigBuffer(sab);
+    expect(c).toMatchObject({ scopeErrors: 2, scopeErrorAt: 0, scopeErrorKind: 'rejection', scopeErrorText: expect.stringMatching(/^ReferenceError: __dirname is not defined \(at .*worklet-wrapper\.test\.ts:\d+:\d+\)$/) });
+    // A second processor gets the errors from then on.
+    const sab2 = createRigBuffer(8);
+    const p2 = new (s.registered.get('p')!)({ processorOptions: { [RIG_OPTIONS_KEY]: { buffer: sab2 } } });
+    const { input, output } = io([0]);
+    p2.process(input, output, {});
+    proc.emit('uncaughtException', 'a string');
+    expect(readRigBuffer(sab2)).toMatchObject({ scopeErrors: 1, scopeErrorAt: 1, scopeErrorKind: 'exception', scopeErrorText: 'threw a non-Error value: a string' });
+    expect(readRigBuffer(sab).scopeErrors).toBe(2);
   });
 });
