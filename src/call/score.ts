@@ -40,8 +40,11 @@ export interface LoopInput {
 export interface DelayPoint {
   /** Position in the recording, s. */
   tSec: number;
+  /** The tracker's delay at `tSec` (fractional samples, as ms). */
   delayMs: number;
-  /** The tracker's update kind: 'jump' is a step. */
+  /** The clock drift the tracker follows, ppm. */
+  driftPpm: number;
+  /** The tracker's update kind: 'jump' is a step, 'lost' a stretch without a clear peak. */
   kind: DelayUpdate['kind'];
   confidence: number;
 }
@@ -77,7 +80,7 @@ export function delayTrack(sent: Float64Array, received: Float64Array, sampleRat
   for (let pos = 0; pos < n; pos += TRACK_BLOCK) {
     const end = Math.min(n, pos + TRACK_BLOCK);
     const u = tracker.push(sent.subarray(pos, end), received.subarray(pos, end));
-    if (u) points.push({ tSec: u.at / sampleRate, delayMs: (1000 * u.delaySamples) / sampleRate, kind: u.kind, confidence: u.confidence });
+    if (u) points.push({ tSec: u.at / sampleRate, delayMs: (1000 * u.delayExact) / sampleRate, driftPpm: u.driftPpm, kind: u.kind, confidence: u.confidence });
   }
   const ms = points.map((p) => p.delayMs);
   return {
