@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: speed of the offline engine on the 60 s corpus cases, per metric and for the whole
  * set, as real-time factors (processing time / audio duration; lower is better); the whole
- * `earshot analyze` process against pystoi where it is installed (whole-process.ts); the kernels:
+ * `earshot analyze` process against pystoi where it is installed (whole-process.ts); alignment cost
+ * (alignment.ts); the kernels:
  * STFT per FFT backend and resampling; the capture worklet's allocations (capture-gc.ts); the live
  * engine, worklet and service (extras.ts); peak memory on a 30-minute call (memory.ts). Prints
  * tables and writes JSON to bench/results/. Timing figures live here, never in the tests.
@@ -20,6 +21,7 @@ import { table, time } from './harness.js';
 import { extraBenchmarks } from './extras.js';
 import { benchMemory } from './memory.js';
 import { benchWholeProcess } from './whole-process.js';
+import { benchAlignment } from './alignment.js';
 
 const CORPUS = resolve(process.env.EARSHOT_CORPUS ?? '../shared/corpus');
 const BLOCK = 4096;
@@ -102,6 +104,9 @@ if (!existsSync(join(CORPUS, `${cases[0]}.ref.wav`))) {
   console.log(`\nevery metric on one core: RTF ${whole.rtf.toExponential(2)} (goal ≤ 2e-3); ${(whole.rtf * duration * 1000).toFixed(1)} ms per 60 s.`);
   results.metrics = metricJson;
 }
+
+// ── Alignment: the full-range search and the compensation, against analyze (issue 11) ────────────
+results.alignment = await benchAlignment(CORPUS);
 
 // ── Whole process: earshot analyze spawned, against pystoi where installed ───────────────────────
 results.wholeProcess = await benchWholeProcess(CORPUS);

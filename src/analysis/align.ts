@@ -7,7 +7,7 @@
  *    overlap (or ±maxDelaySec). Its peak's prominence z = (peak − median) / (1.4826 · MAD) over the
  *    searched lags must reach `zThreshold(lags)` = sqrt(2 ln lags) + Z_MARGIN: the largest of `lags`
  *    Gaussian values is about sqrt(2 ln lags), so a random peak passes with probability ~e^−(margin²/2)·…
- * 2. Fine, full rate: ~1 s frames (hop ½ frame) of ref and of deg shifted by the coarse lag. Each
+ * 2. Fine, full rate: ~1 s frames (side by side) of ref and of deg shifted by the coarse lag. Each
  *    frame with speech in ref gets GCC-PHAT over ±FINE_RANGE_SEC; the deg frame is then taken again at
  *    the integer peak and the fractional rest found by interpolating and refining the peak
  *    (`subsamplePeak`). Frames whose peak stands less than FRAME_MIN_PEAK_TO_RMS above the
@@ -15,8 +15,8 @@
  * 3. Track: the frame delays, in time order, are cut into segments where they change by more than
  *    `stepTolerance` (a change needs two agreeing frames; a lone outlier is dropped); one clock-drift
  *    slope is fitted to all segments (each its own offset). The slope counts only when it is
- *    significant (> 3 standard errors); an offset within SNAP_SAMPLES of a whole sample, without
- *    drift, is taken as that whole sample. Steps are placed in the quietest 20 ms of deg between the
+ *    significant (Student's t at 99.9 %); without drift, an offset within SNAP_SAMPLES of a whole
+ *    sample, or within its 95 % confidence interval, is taken as that whole sample. Steps are placed in the quietest 20 ms of deg between the
  *    segments' frames.
  * 4. Confidence: the coarse prominence, and agreement between the halves of the file — in each half
  *    at least half the frames that gave an estimate must lie on the track. Otherwise: not aligned.
@@ -25,7 +25,7 @@
  */
 import { realFftPlan, nextPowerOfTwo } from '../dsp/fft.js';
 import { newtonPeak, newtonPeakValue } from '../dsp/gcc-phat.js';
-import { lineFit } from '../dsp/line-fit.js';
+import { lineFit, tCritical95, tCritical999 } from '../dsp/line-fit.js';
 import { hannPeriodic } from '../dsp/window.js';
 import { earshotError } from '../errors.js';
 import { LockstepReader, type SignalSource } from '../io/sources.js';
@@ -135,11 +135,12 @@ export function phatCross(r: Float64Array, d: Float64Array, out: Float64Array, n
   }
   maxMag = Math.sqrt(maxMag);
   if (!(maxMag > 0)) return 0;
+  const floor = maxMag * 1e-12;
   let used = 0;
   for (let k = 0; k <= n / 2; k++) {
     const m = Math.sqrt(out[2 * k] * out[2 * k] + out[2 * k + 1] * out[2 * k + 1]);
-    if (m > maxMag * 1e-12) {
-      const g = beta === 1 ? 1 / m : Math.pow(m, -beta) * Math.pow(maxMag, beta - 1);
+    if (m > floor) {
+      const g = beta === 1 ? 1 / m : beta === 0.5 ? 1 / Math.sqrt(m * maxMag) : Math.pow(m, -beta) * Math.pow(maxMag, beta - 1);
       out[2 * k] *= g;
       out[2 * k + 1] *= g;
       used += (k === 0 || k === n / 2 ? 1 : 2) * (beta === 1 ? 1 : g * m);
@@ -178,10 +179,10 @@ function envelope(src: SignalSource, hop: number): Float64Array {
   return env;
 }
 
-/** Median of `x` sampled at most 65536 times (a copy is sorted). */
+/** The q-quantile of x[lo, hi) sampled at most ~4096 times, evenly (a copy is sorted). */
 function quantile(x: Float64Array, lo: number, hi: number, q: number): number {
   const count = hi - lo;
-  const stride = Math.max(1, Math.floor(count / 65536));
+  const stride = Math.max(1, Math.floor(count / 4096));
   const m = Math.floor(count / stride);
   const s = new Float64Array(m);
   for (let i = 0; i < m; i++) s[i] = x[lo + i * stride];
@@ -256,6 +257,8 @@ export class FrameDelayTracker {
   private readonly corr: Float64Array;
   private pos = 0;
   private nextFrame = 0;
+  /** Lag (from the coarse one) of the last frame that gave an estimate. */
+  private lastLag = 0;
   readonly frames: FrameDelay[] = [];
 
   constructor(
@@ -267,7 +270,7 @@ export class FrameDelayTracker {
   ) {
     this.frame = frame;
     this.range = Math.min(range, frame / 4);
-    this.hop = frame / 2;
+    this.hop = frame; // frames side by side: every sample counts once (Hann-weighted)
     this.window = hannPeriodic(frame);
     this.fft = realFftPlan(frame);
     this.ringRef = new Float64Array(frame + this.range + 2 * this.hop);
@@ -328,16 +331,18 @@ export class FrameDelayTracker {
     }
     if (Math.sqrt(e / n) < this.minLevel) return;
     this.fft.forward(this.x, this.specRef);
-    this.degFrame(start, this.x);
+    // deg at the previous frame's lag (delays change seldom: the peak is then at 0 and the same
+    // spectra serve the fraction), the search still covering ±range around the coarse lag.
+    const prev = this.lastLag;
+    this.degFrame(start + prev, this.x);
     this.fft.forward(this.x, this.specDeg);
-    const first = this.whiten();
-    if (!first) return;
+    if (!this.whiten()) return;
     this.fft.inverse(this.white, this.corr);
     const R = this.range;
     let best = 0;
     let bestLag = 0;
     let sumSq = 0;
-    for (let lag = -R; lag <= R; lag++) {
+    for (let lag = -R - prev; lag <= R - prev; lag++) {
       const v = this.corr[(lag + n) % n];
       sumSq += v * v;
       if (Math.abs(v) > Math.abs(best)) {
@@ -347,17 +352,24 @@ export class FrameDelayTracker {
     }
     const rms = Math.sqrt(sumSq / (2 * R + 1));
     if (!(rms > 0) || Math.abs(best) / rms < FRAME_MIN_PEAK_TO_RMS) return;
-    // Refinement: deg taken again at the integer peak, so that the rest is a fraction of a sample.
-    this.degFrame(start + bestLag, this.x);
-    this.fft.forward(this.x, this.specDeg);
+    let lag = prev;
+    let from = bestLag;
+    if (Math.abs(bestLag) > 1) {
+      // Refinement: deg taken again at the integer peak, so that the rest is a fraction of a sample.
+      lag = prev + bestLag;
+      from = 0;
+      this.degFrame(start + lag, this.x);
+      this.fft.forward(this.x, this.specDeg);
+    }
     const used = this.whiten(FRACTION_BETA);
     if (!used) return;
-    // The rest is within about half a sample of 0: Newton on the band-limited correlation from there.
+    // The rest is within about a sample of `from`: Newton on the band-limited correlation from there.
     const sign: 1 | -1 = best < 0 ? -1 : 1;
-    const frac = newtonPeak(this.white, n, 0, sign);
+    const frac = newtonPeak(this.white, n, from, sign);
+    this.lastLag = prev + bestLag;
     this.frames.push({
-      t: this.degOffset + start + bestLag + n / 2,
-      delay: this.offset + bestLag + frac,
+      t: this.degOffset + start + lag + n / 2,
+      delay: this.offset + lag + frac,
       peak: Math.max(0, Math.min(1, (newtonPeakValue * n) / used)),
       inverted: sign < 0,
     });
@@ -555,11 +567,18 @@ export function estimateAlignment(input: AlignmentInput): AlignmentEstimate {
     });
     const dof = count - segments.length - 1;
     const se = dof > 0 ? Math.sqrt(ss / dof / stt) : Infinity;
-    if (!(Math.abs(slope) > 3 * se)) slope = 0;
+    if (!(Math.abs(slope) > tCritical999(dof) * se)) slope = 0;
   }
   const planSegs: DelaySegment[] = segments.map((s, k) => {
     let a = means[k].md - slope * means[k].mt;
-    if (mode === 'integer' || (slope === 0 && Math.abs(a - Math.round(a)) < SNAP_SAMPLES)) a = Math.round(a);
+    // Without drift, a whole sample within SNAP_SAMPLES, or within the offset's 95 % confidence
+    // interval (the frames' scatter), is that whole sample (the live tracker's rule too).
+    const n = s.frames.length;
+    let sd = 0;
+    for (const f of s.frames) sd += (f.delay - means[k].md) ** 2;
+    const se = n >= 3 ? Math.sqrt(sd / (n - 1) / n) : Infinity;
+    const frac = Math.abs(a - Math.round(a));
+    if (mode === 'integer' || (slope === 0 && (frac < SNAP_SAMPLES || !(frac > tCritical95(n - 1) * se)))) a = Math.round(a);
     return { start: 0, intercept: a, slope };
   });
   for (let k = 1; k < segments.length; k++) {

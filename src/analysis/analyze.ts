@@ -257,9 +257,16 @@ function alignPlan(plan: AnalysisPlan, input: SourceInput, mode: 'auto' | 'integ
   }
   const { track } = est;
   const ms = (samples: number) => (1000 * samples) / fs;
-  plan.track = track;
-  plan.refStart = 0;
-  plan.degStart = track.degStart;
+  const [first] = track.segments;
+  if (track.segments.length === 1 && first.slope === 0 && Number.isInteger(first.intercept)) {
+    // One whole-sample delay: the streams offset, as --align integer always did.
+    plan.refStart = Math.max(0, -first.intercept);
+    plan.degStart = track.degStart;
+  } else {
+    plan.track = track;
+    plan.refStart = 0;
+    plan.degStart = track.degStart;
+  }
   plan.length = track.length;
   plan.delayMs = ms(est.delaySamples!);
   plan.driftPpm = est.driftPpm!;

@@ -54,8 +54,14 @@ function taps(): Float64Array {
   return t;
 }
 
-/** Scratch taps of one output sample (module-level: the kernel runs synchronously). */
+/**
+ * Taps of the last fraction used (module-level: the kernel runs synchronously). Fractions are taken
+ * to 1/QUANT of a sample (a timing error below 1.3e-4 sample, under −70 dB at 4 kHz), so a constant or
+ * slowly drifting delay reuses them instead of interpolating the table at every sample.
+ */
 const current = new Float64Array(2 * FD_HALF);
+const QUANT = 4096;
+let currentQ = -1;
 
 /**
  * x at position `i + f` (0 ≤ f < 1) from `x`, whose element 0 holds signal sample `x0`; samples
@@ -65,13 +71,17 @@ const current = new Float64Array(2 * FD_HALF);
 export function interpolateAt(x: Float64Array, x0: number, lo: number, hi: number, i: number, f: number): number {
   const K = FD_HALF;
   if (f === 0) return i >= lo && i < hi ? x[i - x0] : 0;
-  const t = taps();
-  const pos = f * PHASES;
-  const p = Math.min(PHASES - 1, Math.floor(pos));
-  const a = pos - p;
-  const r0 = p * 2 * K;
-  const r1 = r0 + 2 * K;
-  for (let k = 0; k < 2 * K; k++) current[k] = t[r0 + k] + a * (t[r1 + k] - t[r0 + k]);
+  const q = Math.round(f * QUANT);
+  if (q !== currentQ) {
+    const t = taps();
+    const pos = (q / QUANT) * PHASES;
+    const p = Math.min(PHASES - 1, Math.floor(pos));
+    const a = pos - p;
+    const r0 = p * 2 * K;
+    const r1 = r0 + 2 * K;
+    for (let k = 0; k < 2 * K; k++) current[k] = t[r0 + k] + a * (t[r1 + k] - t[r0 + k]);
+    currentQ = q;
+  }
   let acc = 0;
   const first = i - K + 1;
   const from = Math.max(first, lo);

@@ -311,7 +311,7 @@ export function subsamplePeak(white: Float64Array, n: number, corr: Float64Array
 export let newtonPeakValue = 0;
 
 /** Newton's method on f(τ) (see `subsamplePeak`) from `start`; steps clamped to ±0.5 sample. */
-export function newtonPeak(white: Float64Array, n: number, start: number, sign: 1 | -1, iterations = 8): number {
+export function newtonPeak(white: Float64Array, n: number, start: number, sign: 1 | -1, iterations = 5): number {
   let tau = start;
   const half = n / 2;
   const step = (2 * Math.PI) / n;
@@ -345,7 +345,7 @@ export function newtonPeak(white: Float64Array, n: number, start: number, sign: 
     if (delta > 0.5) delta = 0.5;
     else if (delta < -0.5) delta = -0.5;
     tau += delta;
-    if (Math.abs(delta) < 1e-9) break;
+    if (Math.abs(delta) < 1e-6) break;
   }
   return tau;
 }
