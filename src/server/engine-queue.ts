@@ -29,6 +29,13 @@ export const WORKER_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 const WORKER_POLL_MS = 5;
 /** Blocks shorter than this (s) always wait and are merged with the next ones. */
 export const MIN_BLOCK_SEC = 0.01;
+/**
+ * An engine in this thread gets at most this much audio per push (s): a longer block (a t0 jump's
+ * zero-fill of up to 10 s, a burst a client sent at once) is handed on in slices, one per scheduler
+ * step, so no single push holds the event loop for long (0.25 s of audio is ~3 ms of engine work
+ * for the full metric set on one core). Worker-thread engines get whole blocks (no main-thread cost).
+ */
+export const MAX_INLINE_BLOCK_SEC = 0.25;
 const BYTES_PER_SAMPLE = 8;
 
 /** What a worker-thread engine session exposes about its own queue (worker-engine.ts). */
@@ -148,6 +155,8 @@ export class EngineQueue {
   private readonly load: EngineLoad;
   private readonly onError: (e: Error) => void;
   private readonly minBlock: number;
+  /** Longest block pushed at once to an engine in this thread; 0: no limit (worker-thread engine). */
+  private readonly maxBlock: number;
   private blocks: StreamBlock[] = [];
   private head = 0;
   private open: OpenBlock | undefined;
@@ -163,6 +172,8 @@ export class EngineQueue {
     this.load = load;
     this.onError = onError;
     this.minBlock = Math.max(1, Math.round(MIN_BLOCK_SEC * sampleRate));
+    const inThread = typeof (engine as Partial<WorkerBacklog>).backlogBytes !== 'number';
+    this.maxBlock = inThread ? Math.max(this.minBlock, Math.round(MAX_INLINE_BLOCK_SEC * sampleRate)) : 0;
     load.register(this);
   }
 
@@ -176,7 +187,8 @@ export class EngineQueue {
     if (this.failed || this.ending) return;
     const n = block.ref.length;
     if (n === 0) return;
-    if (n >= this.minBlock && !this.hasWork() && this.load.canRunNow() && workerBacklog(this.engine) <= WORKER_IN_FLIGHT_BYTES) {
+    const fits = this.maxBlock === 0 || n <= this.maxBlock;
+    if (n >= this.minBlock && fits && !this.hasWork() && this.load.canRunNow() && workerBacklog(this.engine) <= WORKER_IN_FLIGHT_BYTES) {
       const t = this.load.now();
       this.give(block);
       this.load.spent(this.load.now() - t);
@@ -232,6 +244,19 @@ export class EngineQueue {
       return false;
     }
     const block = this.blocks[this.head];
+    if (this.maxBlock > 0 && block.ref.length > this.maxBlock) {
+      // Hand on the first slice; the rest stays at the head of the queue for the next step.
+      const m = this.maxBlock;
+      const part: StreamBlock = { t0: block.t0, sampleRate: block.sampleRate, ref: block.ref.subarray(0, m), deg: block.deg.subarray(0, m) };
+      const rest: StreamBlock = { t0: block.t0 + m, sampleRate: block.sampleRate, ref: block.ref.subarray(m), deg: block.deg.subarray(m) };
+      if (block.noisy) {
+        part.noisy = block.noisy.subarray(0, m);
+        rest.noisy = block.noisy.subarray(m);
+      }
+      this.blocks[this.head] = rest;
+      this.queuedBytes -= bytesOf(part);
+      return this.give(part);
+    }
     this.blocks[this.head++] = undefined as unknown as StreamBlock;
     if (this.head > 64 && this.head * 2 > this.blocks.length) {
       this.blocks = this.blocks.slice(this.head);

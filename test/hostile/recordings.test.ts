@@ -177,7 +177,10 @@ describe('hostile recordings and recording files (issue 12)', () => {
       client.sendAudio(handle, DEG, fs, k * fs, x, 'int16');
       await client.drain();
     }
-    await sleep(500);
+    // Kill it while it is writing: once the recording has some lines (the engine's samples and
+    // spectra come after its aligner locks, so how soon depends on the machine's load).
+    const recorded = () => readdirSync(dir).reduce((n, f) => n + readFileSync(join(dir, f), 'utf8').split('\n').length - 1, 0);
+    for (let waited = 0; recorded() <= 10 && waited < 30_000; waited += 100) await sleep(100);
     s.proc.kill('SIGKILL');
     await new Promise((ok) => s.proc.once('exit', ok));
     client.ws.terminate();
