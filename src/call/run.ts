@@ -17,7 +17,7 @@ import { IngestClient } from '../server/client.js';
 import type { StreamId } from '../server/protocol.js';
 import { fakeCaptureArgs, launchCallBrowser, resolveChromium } from './chromium.js';
 import { startPageServer, type PageMessage } from './page-server.js';
-import { scoreCondition, type ConditionScore, type LoopInput } from './score.js';
+import { gcd, scoreCondition, type ConditionScore, type LoopInput } from './score.js';
 import { callStats, type CallStats, type StatsSnapshot } from './stats.js';
 
 /** The call's sample rate (Opus runs at 48 kHz; so do the page's AudioContext and the recording), Hz. */
@@ -57,6 +57,8 @@ export interface CallOptions {
   /** Metric keys to score (as `analyze --metrics`). */
   metrics?: string;
   onProgress?: (line: string) => void;
+  /** Each condition's recordings at the call rate (sent, received), before scoring. */
+  onRecording?: (condition: { bitrate: number; ns: boolean; aec: boolean; agc: boolean }, sent: Float64Array, received: Float64Array) => void;
 }
 
 export interface CallCondition extends ConditionScore {
@@ -107,17 +109,12 @@ interface PageResult {
 const REF: StreamId = { kind: 'ref', speaker: 0 };
 const DEG: StreamId = { kind: 'deg', speaker: 0 };
 
-/** Greatest common divisor of two positive integers. */
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
 
 /**
  * The input as one loop period at the scoring rate, zero-padded so that the period is a whole
  * number of samples at the call rate too (the phase found at one rate then holds at the other).
  */
-export function prepareLoop(clean: Float64Array, noisy: Float64Array, sampleRate: number): LoopInput & { noisyCall: Float64Array } {
+export function prepareLoop(clean: Float64Array, noisy: Float64Array, sampleRate: number): LoopInput {
   const unit = sampleRate / gcd(sampleRate, CALL_RATE_HZ);
   const n = Math.ceil(Math.min(clean.length, noisy.length) / unit) * unit;
   const c = new Float64Array(n);
@@ -302,6 +299,7 @@ export async function runCall(o: CallOptions): Promise<CallResult> {
       progress(`call ${index + 1}/${plan.length}: scoring`);
       const sent = Float64Array.from(rec.sent.subarray(0, rec.frames));
       const received = Float64Array.from(rec.received.subarray(0, rec.frames));
+      o.onRecording?.(c, sent, received);
       const scored = scoreCondition(loop, page.sampleRate, sent, received, o.metrics);
       conditions.push({
         bitrate: c.bitrate,

@@ -13,8 +13,8 @@
  * suppressor removed, and `speechLevelChangeDb` what it did to the speech.
  *
  * The input loops from an unknown instant (loop-align.ts), so the clean reference of sent and of
- * received is the looped clean read from the phase each recording is found at; `analyze` aligns the
- * rest. The delay track is the live engine's `DelayTracker` run over the recorded sent/received
+ * received is the looped clean read from the phase each recording is found at (at the call's rate,
+ * each recording trimmed to start on the clean's sample grid); `analyze` aligns the rest. The delay track is the live engine's `DelayTracker` run over the recorded sent/received
  * pair: every accepted delay change of the network path, NetEq's steps included.
  */
 import { analyze } from '../analysis/analyze.js';
@@ -30,11 +30,13 @@ const NETWORK_MAX_DELAY_SEC = 1;
 /** Residual delay searched after the loop phase is known, s: the phase is exact to a few ms. */
 const LOOP_RESIDUAL_MAX_DELAY_SEC = 0.1;
 
-/** The input, one period of the loop, at the scoring rate. */
+/** The input, one period of the loop, at the scoring rate, and the noisy loop at the call's rate. */
 export interface LoopInput {
   sampleRate: number;
   clean: Float64Array;
   noisy: Float64Array;
+  /** The noisy loop as the page plays it (at the recording's rate): its period is a whole number of samples at both rates. */
+  noisyCall: Float64Array;
 }
 
 export interface DelayPoint {
@@ -106,43 +108,64 @@ function score(ref: Float64Array, deg: Float64Array, noisy: Float64Array | undef
  */
 export function scoreCondition(loop: LoopInput, recordedRate: number, sent48: Float64Array, received48: Float64Array, metrics?: string): ConditionScore {
   const fs = loop.sampleRate;
-  const sent = fs === recordedRate ? sent48 : resampleOct(sent48, fs, recordedRate);
-  const received = fs === recordedRate ? received48 : resampleOct(received48, fs, recordedRate);
+  const down = (x: Float64Array) => (fs === recordedRate ? x : resampleOct(x, fs, recordedRate));
   const reasons: Record<string, string> = {};
-  const m = Math.min(sent.length, received.length);
+  const n = Math.min(sent48.length, received48.length);
   const residual = Math.min(LOOP_RESIDUAL_MAX_DELAY_SEC, (0.45 * loop.clean.length) / fs);
   const network = Math.min(NETWORK_MAX_DELAY_SEC, (0.45 * loop.clean.length) / fs);
 
-  const sentPhase = loopOffset(loop.noisy, sent);
-  const recvPhase = loopOffset(loop.noisy, received);
-  let processing: MetricJson | null = null;
-  let endToEnd: MetricJson | null = null;
-  if (sentPhase.offset !== null) {
-    const clean = rotate(loop.clean, sentPhase.offset, m);
-    const noisy = rotate(loop.noisy, sentPhase.offset, m);
-    processing = score(clean, sent.subarray(0, m), noisy, fs, residual, metrics);
-  } else {
-    reasons.processing = `sent: ${sentPhase.reason}`;
-  }
-  if (recvPhase.offset !== null) {
-    const clean = rotate(loop.clean, recvPhase.offset, m);
-    const noisy = rotate(loop.noisy, recvPhase.offset, m);
-    endToEnd = score(clean, received.subarray(0, m), noisy, fs, residual, metrics);
-  } else {
-    reasons.endToEnd = `received: ${recvPhase.reason}`;
-  }
+  // Network + codec and the delay track: both recordings on their common grid, as captured.
+  const sent = down(sent48.subarray(0, n));
+  const received = down(received48.subarray(0, n));
+  const m = Math.min(sent.length, received.length);
   const net = score(sent.subarray(0, m), received.subarray(0, m), undefined, fs, network, metrics);
+
+  // Against the clean: each recording trimmed to start on a sample of the clean's grid.
+  const sentOnGrid = onLoopGrid(loop, recordedRate, sent48.subarray(0, n));
+  const recvOnGrid = onLoopGrid(loop, recordedRate, received48.subarray(0, n));
+  const stage = (g: OnGrid, name: 'processing' | 'endToEnd', what: string): MetricJson | null => {
+    if (g.phase === null) {
+      reasons[name] = `${what}: ${g.reason}`;
+      return null;
+    }
+    const rec = down(g.recording);
+    return score(rotate(loop.clean, g.phase, rec.length), rec, rotate(loop.noisy, g.phase, rec.length), fs, residual, metrics);
+  };
   return {
-    processing,
+    processing: stage(sentOnGrid, 'processing', 'sent'),
     network: net,
-    endToEnd,
+    endToEnd: stage(recvOnGrid, 'endToEnd', 'received'),
     delayTrack: delayTrack(sent.subarray(0, m), received.subarray(0, m), fs),
     alignment: {
-      sentPhaseSec: sentPhase.offset === null ? null : sentPhase.offset / fs,
-      receivedPhaseSec: recvPhase.offset === null ? null : recvPhase.offset / fs,
-      sentConfidence: sentPhase.offset === null ? null : sentPhase.confidence,
-      receivedConfidence: recvPhase.offset === null ? null : recvPhase.confidence,
+      sentPhaseSec: sentOnGrid.phase === null ? null : sentOnGrid.phase / fs,
+      receivedPhaseSec: recvOnGrid.phase === null ? null : recvOnGrid.phase / fs,
+      sentConfidence: sentOnGrid.confidence,
+      receivedConfidence: recvOnGrid.confidence,
     },
     reasons,
   };
+}
+
+type OnGrid = { recording: Float64Array; phase: number; confidence: number } | { recording: null; phase: null; confidence: null; reason: string };
+
+/**
+ * Where a call-rate recording is in the loop, and the recording trimmed to start on a sample that is
+ * also one of the clean's (at 48 kHz and 16 kHz every third sample): a start between two samples of
+ * the clean would leave a fraction of a sample of misalignment (1/3 sample costs SI-SDR ~50 dB).
+ * `phase` is then the trimmed recording's start in the loop, in samples at the scoring rate.
+ */
+function onLoopGrid(loop: LoopInput, recordedRate: number, rec: Float64Array): OnGrid {
+  const found = loopOffset(loop.noisyCall, rec);
+  if (found.offset === null) return { recording: null, phase: null, confidence: null, reason: found.reason };
+  const g = gcd(loop.sampleRate, recordedRate);
+  const unit = recordedRate / g; // call-rate samples per common grid step
+  const trim = (unit - (found.offset % unit)) % unit;
+  const phase = (((found.offset + trim) / unit) * (loop.sampleRate / g)) % loop.clean.length;
+  return { recording: rec.subarray(trim), phase, confidence: found.confidence };
+}
+
+/** Greatest common divisor of two positive integers. */
+export function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
 }
