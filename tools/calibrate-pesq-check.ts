@@ -102,7 +102,7 @@ function report(title: string, rows: Row[], worst: number): void {
       r.map((x) => x.ours),
       r.map((x) => x.gold),
     );
-    console.log(`| ${mode} | ${a.n} | ${a.rmse.toFixed(3)} | ${a.pearson.toFixed(3)} | ${a.spearman.toFixed(3)} | ${a.bias >= 0 ? '+' : ''}${a.bias.toFixed(3)} |`);
+    console.log(`| ${mode} | ${a.n} | ${a.rmse.toFixed(4)} | ${a.pearson.toFixed(4)} | ${a.spearman.toFixed(4)} | ${a.bias >= 0 ? '+' : ''}${a.bias.toFixed(4)} |`);
   }
   for (const mode of MODES) {
     const r = rows.filter((x) => x.mode === mode).sort((a, b) => Math.abs(b.ours - b.gold) - Math.abs(a.ours - a.gold));
