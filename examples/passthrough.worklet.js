@@ -1,8 +1,9 @@
 /**
  * `passthrough`: an AudioWorkletProcessor that copies its input to its output, sample for sample.
  *
- * The smallest device under test for `earshot rig`: its report must show a delay of 0 samples and
- * quality deltas of exactly 0 (the processed output is the noisy input).
+ * The smallest device under test for `earshot rig`: its report must show a delay of 0 samples,
+ * quality deltas of exactly 0 (the processed output is the noisy input), and the warning "the
+ * processor passed its input through unchanged" (a verdict of pass all the same).
  *
  *   earshot rig --processor examples/passthrough.worklet.js --clean examples/audio/hello.ref.wav \
  *     --noise my-noise.wav --snr 5,0

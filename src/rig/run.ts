@@ -199,7 +199,7 @@ const sec = (quantum: number, rate: number) => ((quantum * RENDER_QUANTUM) / rat
 
 /** A hint for errors that say a wasm file could not be fetched or a Node path was taken. */
 function loaderHint(text: string): string {
-  if (/fetch|both async and sync fetching of the wasm/i.test(text)) {
+  if (/fetch|\.wasm\b|failed to parse URL/i.test(text)) {
     return ' — the module tried to fetch its .wasm: pass the bytes in processorOptions (--option-file KEY=FILE.wasm, or --option-wasm KEY=FILE.wasm for a compiled module; see docs/rig.md)';
   }
   return '';
@@ -239,7 +239,7 @@ export function counterProblems(c: RigCounters, rate: number): { kind: ProblemKi
     const when = c.scopeErrorAt <= 0 ? 'before the first quantum' : `at quantum ${c.scopeErrorAt} (t = ${sec(c.scopeErrorAt, rate)} s)`;
     out.push({
       kind: 'scope',
-      message: `${what} in the worklet scope ${when}${more}: ${c.scopeErrorText}${loaderHint(c.scopeErrorText)}. In a browser this is an error in the console and, in an async constructor, a processor that never starts`,
+      message: `${what} in the worklet scope ${when}${more}: ${c.scopeErrorText}${loaderHint(c.scopeErrorText)} (a browser logs it in the console; an async initialisation that fails so leaves the processor without its engine)`,
     });
   }
   if (c.nonFinite > 0) {

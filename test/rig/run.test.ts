@@ -153,6 +153,11 @@ describe('counterProblems: the worklet scope', () => {
     expect(p[0].kind).toBe('scope');
     expect(p[0].message).toMatch(/^an unhandled promise rejection in the worklet scope before the first quantum \(2 in all\): RuntimeError: Aborted/);
     expect(p[0].message).toMatch(/--option-file KEY=FILE\.wasm/);
+    // Emscripten's fetch of a relative .wasm URL in Node's fetch: the same hint.
+    const url = counterProblems({ ...quiet, scopeErrors: 1, scopeErrorAt: 0, scopeErrorKind: 'rejection', scopeErrorText: 'TypeError: Failed to parse URL from rnnoise.wasm' }, 48000);
+    expect(url[0].message).toMatch(/the module tried to fetch its \.wasm/);
+    // Not for unrelated errors.
+    expect(counterProblems({ ...quiet, scopeErrors: 1, scopeErrorAt: 0, scopeErrorKind: 'exception', scopeErrorText: 'TypeError: x is undefined' }, 48000)[0].message).not.toMatch(/--option-file/);
   });
   it('an uncaught exception at quantum 375 (t = 1.000 s at 48 kHz)', () => {
     const p = counterProblems({ ...quiet, scopeErrors: 1, scopeErrorAt: 375, scopeErrorKind: 'exception', scopeErrorText: 'TypeError: x is undefined' }, 48000);
