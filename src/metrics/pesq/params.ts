@@ -4,7 +4,7 @@
  * which we may not read). Every other constant of the model is the text's own and sits next to the
  * code that uses it.
  *
- * The values in use are fitted on ../shared/pesq-train by `npx tsx tools/calibrate-pesq.ts` and
+ * The values in use are fitted on ../shared/pesq-train by `npm run calibrate:pesq` (tools/calibrate-pesq.ts) and
  * committed in `calibration.ts`; `PARAMETER_SPECS` is what that tool fits (range, scale) and what
  * docs/pesq-like.md documents. `UNFITTED_PARAMS` are the values the model had before the calibration
  * (our first readings of the texts); the tool starts from them.
