@@ -3,17 +3,19 @@
  * (src/call/, docs/call.md). Parses arguments, runs the call, prints the tables, `--json` or writes
  * `--report`.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { callJson, formatCall, renderCallReport } from '../call/format.js';
-import { runCall } from '../call/run.js';
+import { CALL_RATE_HZ, runCall, sessionName } from '../call/run.js';
+import { encodeWavPcm16 } from '../io/wav.js';
 import { earshotError } from '../errors.js';
 import type { CliIo } from './main.js';
 
 export const CALL_USAGE = `Usage:
   earshot call --clean CLEAN.wav [--noise NOISE.wav --snr 5 | --noisy NOISY.wav]
                [--bitrate 6000,16000,32000] [--ns on|off] [--aec on|off] [--agc on|off]
-               [--seconds S] [--chromium PATH] [--serve URL --token T] [--json] [--report OUT.html]
+               [--seconds S] [--chromium PATH] [--serve URL --token T] [--json] [--report OUT.html] [--save DIR]
 
 Runs a WebRTC call in headless Chromium (two peer connections in one page, Opus over loopback):
 the noisy speech goes through the browser's own processing (getUserMedia with NS / AEC / AGC as
@@ -37,6 +39,8 @@ one worklet and scored: processing (clean vs sent), network + codec (sent vs rec
   --token T           that server's token (default $EARSHOT_TOKEN)
   --json              print one JSON object instead of the tables
   --report FILE.html  also write a self-contained HTML report
+  --save DIR          also write each condition's recordings, 48 kHz 16-bit WAV:
+                      DIR/<session name>.sent.wav and .received.wav
 Exit codes: 0 success, 1 unreadable input, browser or call failure, 2 usage error.
 `;
 
@@ -80,6 +84,7 @@ export async function runCallCommand(args: string[], io: CliIo): Promise<number>
       token: { type: 'string' },
       json: { type: 'boolean', default: false },
       report: { type: 'string' },
+      save: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -103,15 +108,27 @@ export async function runCallCommand(args: string[], io: CliIo): Promise<number>
   const jitter = numberArg('jitter-buffer', values['jitter-buffer']);
   if (jitter !== undefined && !(jitter >= 0 && jitter <= 4000)) throw earshotError('ERR_USAGE', `--jitter-buffer: expected 0..4000 ms, got ${jitter}`);
   const token = values.token ?? process.env.EARSHOT_TOKEN;
+  const save = values.save;
+  if (save !== undefined) {
+    try {
+      mkdirSync(save, { recursive: true });
+    } catch (e) {
+      throw earshotError('ERR_FILE_UNREADABLE', `${save}: cannot create the folder: ${(e as Error).message}`);
+    }
+  }
+  const ns = onOffList('ns', values.ns);
+  const aec = onOffList('aec', values.aec);
+  const agc = onOffList('agc', values.agc);
+  const sweeps = ns.length * aec.length * agc.length > 1; // as runCall names the sessions
   const result = await runCall({
     clean: values.clean,
     noise: values.noise,
     snr: numberArg('snr', values.snr),
     noisy: values.noisy,
     bitrates: [...new Set(bitrates)],
-    ns: onOffList('ns', values.ns),
-    aec: onOffList('aec', values.aec),
-    agc: onOffList('agc', values.agc),
+    ns,
+    aec,
+    agc,
     seconds: numberArg('seconds', values.seconds),
     settleSec: settle,
     jitterBufferTargetMs: jitter,
@@ -119,6 +136,14 @@ export async function runCallCommand(args: string[], io: CliIo): Promise<number>
     chromium: values.chromium,
     serve: values.serve !== undefined ? { url: values.serve, token } : undefined,
     onProgress: values.json ? undefined : (line) => io.stderr(`${line}\n`),
+    onRecording:
+      save === undefined
+        ? undefined
+        : (c, sent, received) => {
+            const base = join(save, sessionName(c, sweeps));
+            writeFileSync(`${base}.sent.wav`, encodeWavPcm16([sent], CALL_RATE_HZ));
+            writeFileSync(`${base}.received.wav`, encodeWavPcm16([received], CALL_RATE_HZ));
+          },
   });
   if (values.report !== undefined) {
     try {
