@@ -2,7 +2,7 @@
  * Offline alignment of deg against ref (docs/alignment.md): any delay the files allow, to a fraction
  * of a sample, with clock drift and delay steps, or a clear "not aligned" with the reason.
  *
- * 1. Coarse, full range: both streams are reduced to an RMS envelope (≈ 500 Hz, at most 2^19 points a
+ * 1. Coarse, full range: both streams are reduced to an RMS envelope (≈ 500 Hz, at most 2^18 points a
  *    stream) and cross-correlated with phase transform over every lag that leaves MIN_OVERLAP_SEC of
  *    overlap (or ±maxDelaySec). Its peak's prominence z = (peak − median) / (1.4826 · MAD) over the
  *    searched lags must reach `zThreshold(lags)` = sqrt(2 ln lags) + Z_MARGIN: the largest of `lags`
@@ -10,7 +10,7 @@
  * 2. Fine, full rate: ~1 s frames (side by side) of ref and of deg shifted by the coarse lag. Each
  *    frame with speech in ref gets GCC-PHAT over ±FINE_RANGE_SEC; the deg frame is then taken again at
  *    the integer peak and the fractional rest found by interpolating and refining the peak
- *    (`subsamplePeak`). Frames whose peak stands less than FRAME_MIN_PEAK_TO_RMS above the
+ *    (`newtonPeak`). Frames whose peak stands less than FRAME_MIN_PEAK_TO_RMS above the
  *    correlation's RMS give no estimate.
  * 3. Track: the frame delays, in time order, are cut into segments where they change by more than
  *    `stepTolerance` (a change needs two agreeing frames; a lone outlier is dropped); one clock-drift
@@ -33,7 +33,7 @@ import type { DelaySegment, DelayTrackPlan } from '../io/track-source.js';
 
 /** Envelope rate of the coarse search (Hz), lowered for files too long for ENVELOPE_MAX points. */
 export const ENVELOPE_RATE_HZ = 500;
-const ENVELOPE_MAX = 1 << 19;
+const ENVELOPE_MAX = 1 << 18;
 /** Least overlap of ref and deg a searched lag must leave (s); less for files shorter than 2 s. */
 export const MIN_OVERLAP_SEC = 1;
 /** Margin of the coarse prominence over the largest peak expected from noise. */

@@ -257,6 +257,9 @@ function alignPlan(plan: AnalysisPlan, input: SourceInput, mode: 'auto' | 'integ
   }
   const { track } = est;
   const ms = (samples: number) => (1000 * samples) / fs;
+  // The span scored is where the aligned streams overlap, not the common length.
+  const common = plan.notes.findIndex((n) => n.startsWith('inputs differ in length'));
+  if (common >= 0) plan.notes.splice(common, 1);
   const [first] = track.segments;
   if (track.segments.length === 1 && first.slope === 0 && Number.isInteger(first.intercept)) {
     // One whole-sample delay: the streams offset, as --align integer always did.

@@ -290,27 +290,17 @@ export function estimateDelay(ref: Float64Array, deg: Float64Array, maxDelaySamp
   return search.estimate();
 }
 
-/**
- * Sub-sample position of a GCC-PHAT peak: a parabola through the peak's integer lag and its two
- * neighbours gives the start, then Newton's method maximises the band-limited correlation itself,
- *   f(τ) = Σ_k m_k · Re(W_k · e^{j·2πkτ/n})   (m_k = 1 at DC and Nyquist, else 2),
- * evaluated from the whitened cross-spectrum `white` (interleaved bins 0..n/2). For an inverted peak
- * (`sign` −1) the minimum is sought. Returns the lag in samples (positive: deg lags). Allocates nothing.
- */
-export function subsamplePeak(white: Float64Array, n: number, corr: Float64Array, lag: number, sign: 1 | -1, iterations = 8): number {
-  const at = (l: number) => sign * corr[((l % n) + n) % n];
-  const y0 = at(lag - 1);
-  const y1 = at(lag);
-  const y2 = at(lag + 1);
-  const den = y0 - 2 * y1 + y2;
-  const start = lag + (den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (y0 - y2)) / den)) : 0);
-  return newtonPeak(white, n, start, sign, iterations);
-}
-
-/** f(τ) at the τ the last `newtonPeak` returned, divided by the bins' count (1 for a perfect peak of a fully whitened spectrum). */
+/** f(τ) at the τ the last `newtonPeak` returned, over n (the bins' weight for a perfect peak). */
 export let newtonPeakValue = 0;
 
-/** Newton's method on f(τ) (see `subsamplePeak`) from `start`; steps clamped to ±0.5 sample. */
+/**
+ * Sub-sample position of a GCC-PHAT peak (interpolation, then refinement): Newton's method maximises
+ * the band-limited correlation itself, evaluated from the whitened cross-spectrum `white`
+ * (interleaved bins 0..n/2), from a start within about a sample of the peak (its integer lag),
+ *   f(τ) = Σ_k m_k · Re(W_k · e^{j·2πkτ/n})   (m_k = 1 at DC and Nyquist, else 2).
+ * For an inverted peak (`sign` −1) the minimum is sought. Positive: deg lags. Allocates nothing.
+ * Steps are clamped to ±0.5 sample; it stops when a step is below 1e-6 sample.
+ */
 export function newtonPeak(white: Float64Array, n: number, start: number, sign: 1 | -1, iterations = 5): number {
   let tau = start;
   const half = n / 2;

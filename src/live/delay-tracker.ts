@@ -7,7 +7,7 @@
  * buffering), so one noisy estimate never moves the alignment.
  *
  * The refinement is then repeated with ref taken at the exact whole-sample delay, and the fraction found
- * by interpolating and refining the GCC-PHAT peak (`subsamplePeak`). The fractional estimates of the
+ * by interpolating and refining the GCC-PHAT peak (`newtonPeak`). The fractional estimates of the
  * current segment (since the last jump) over the last DRIFT_WINDOW_SEC give the clock drift (their
  * slope); `model` extrapolates the delay along it between estimates and through pauses. After a lock,
  * LOST_AFTER refreshes in a row with signal in both streams and no clear peak give a 'lost' update.
