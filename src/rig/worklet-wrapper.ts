@@ -241,14 +241,19 @@ function callerFile(getter) {
   }
   return file;
 }
+/** Make globalThis[name] undefined to the user's code (which may still assign its own: a polyfill). */
 function hideFromUser(name) {
   const real = globalThis[name];
   if (real === undefined) return;
+  let own = undefined;
   const get = function () {
-    return ENGINE_FILE.test(callerFile(get)) ? real : undefined;
+    return ENGINE_FILE.test(callerFile(get)) ? real : own;
+  };
+  const set = function (value) {
+    own = value;
   };
   try {
-    Object.defineProperty(globalThis, name, { get, set: () => {}, configurable: true, enumerable: false });
+    Object.defineProperty(globalThis, name, { get, set, configurable: true, enumerable: false });
   } catch (_) { /* not configurable: left */ }
 }
 hideFromUser('process');

@@ -170,6 +170,9 @@ describe('timing wrapper', () => {
     expect(s.defineAs('process', '/app/node_modules/node-web-audio-api/js/AudioWorkletGlobalScope.js')).toBe(proc);
     expect(s.defineAs('Buffer', 'node:internal/modules/esm/translators')).toBe(buffer);
     expect(s.defineAs('global', 'node:internal/deps/undici/undici')).toBe(global); // Node's fetch reads it
+    // A bundle's own polyfill (globalThis.process = { env }) is the user's to set and read; the engine keeps the real one.
+    expect(s.defineAs("globalThis.process = { env: { NODE_ENV: 'production' } }; process.env.NODE_ENV", '/app/bundle.worklet.js')).toBe('production');
+    expect(s.defineAs('process', '/app/node_modules/node-web-audio-api/js/AudioWorkletGlobalScope.js')).toBe(proc);
   });
 
   it('uncaught exceptions and unhandled rejections of the scope: recorded for the latest processor, earlier ones passed to the first', () => {
