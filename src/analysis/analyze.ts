@@ -183,7 +183,7 @@ export function planAnalysis(input: SourceInput, options: AnalyzeOptions, select
 
   // Common length of all inputs.
   const lengths = [...refs, ...degs, ...(noisy ? [noisy] : [])].map((x) => x.length);
-  let length = Math.min(...lengths);
+  const length = Math.min(...lengths);
   if (Math.max(...lengths) !== length) {
     notes.push(`inputs differ in length (${[...new Set(lengths)].join(', ')} samples): scoring the common ${length} samples`);
   }
@@ -197,21 +197,17 @@ export function planAnalysis(input: SourceInput, options: AnalyzeOptions, select
     for (let b = reader.next(); b.n > 0; b = reader.next()) silence.update(b.views);
     warnings.push(...silence.finish());
   }
-  const delay = 0;
-  const delayConfidence: number | null = null;
-  const refStart = delay < 0 ? -delay : 0;
-  const degStart = delay > 0 ? delay : 0;
-  length -= Math.abs(delay);
   if (length <= 0) throw earshotError('ERR_INVALID_ARGUMENT', 'nothing left to score after delay compensation');
+  // As the files are (--align off, or no delay trusted), unless alignPlan finds one.
   const plan: AnalysisPlan = {
     sampleRate,
     pairs: refs.length,
-    refStart,
-    degStart,
+    refStart: 0,
+    degStart: 0,
     length,
     withNoisy: useNoisy !== undefined,
     delayMs: null,
-    delayConfidence,
+    delayConfidence: null,
     driftPpm: null,
     delayTrack: null,
     sasdr: null,
