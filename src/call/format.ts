@@ -91,8 +91,23 @@ export function formatCall(r: CallResult): string {
   lines.push(...table(quality, ['l', 'l', ...TABLE_METRICS.map(() => 'r' as const), 'r', 'r'], '  '));
   const reasons = r.conditions.flatMap((c) => Object.entries(c.reasons).map(([k, v]) => `${conditionLabel(c)}: ${k}: ${v}`));
   const dropped = r.conditions.filter((c) => c.capture.droppedFrames > 0).map((c) => `${conditionLabel(c)}: the capture dropped ${c.capture.droppedFrames} frames (zero-filled)`);
-  for (const n of [...r.notes, ...reasons, ...dropped]) lines.push(`note: ${n}`);
+  for (const n of [...r.notes, ...reasons, ...dropped, ...glitchNotes(r)]) lines.push(`note: ${n}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Conditions whose recording had concealment or a delay step: a loaded machine (the page's audio
+ * thread late) shows as these, as a lossy network does; the scores include them.
+ */
+export function glitchNotes(r: CallResult): string[] {
+  const out: string[] = [];
+  for (const c of r.conditions) {
+    const events = c.stats.concealmentEvents ?? 0;
+    if (events === 0 && c.delayTrack.steps === 0) continue;
+    const what = [events > 0 ? `${events} concealment event(s) (${pct(c.stats.concealedRatio)} of the samples)` : '', c.delayTrack.steps > 0 ? `${c.delayTrack.steps} delay step(s)` : ''].filter(Boolean).join(' and ');
+    out.push(`${conditionLabel(c)}: ${what} during the recording; the scores include them (a loaded machine shows this way too: run it again to tell)`);
+  }
+  return out;
 }
 
 /** The `--json` object (docs/call.md). */
@@ -123,7 +138,7 @@ export function callJson(r: CallResult): Record<string, unknown> {
       live: c.live,
       reasons: c.reasons,
     })),
-    notes: r.notes,
+    notes: [...r.notes, ...glitchNotes(r)],
   };
 }
 

@@ -53,7 +53,14 @@ describe.runIf(run)('earshot call in Chromium (loopback-only namespace)', () => 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('6 → 32 kbit/s: end-to-end PESQ-like and STOI rise with the bitrate, as the measured payload does', async () => {
-    const out = await call(['--clean', CLEAN, '--bitrate', '6000,32000', '--report', join(dir, 'report.html'), '--save', join(dir, 'rec')], 3);
+    // A concealment event or a delay step during a recording is a glitch of this (loaded) machine,
+    // not of the codec, and shows in the stats: such a sweep is run again, at most twice.
+    const glitched = (c: Json) => c.stats.concealmentEvents > 0 || c.delayTrack.steps > 0;
+    let out: Json = {};
+    for (let attempt = 0; attempt < 3; attempt++) {
+      out = await call(['--clean', CLEAN, '--bitrate', '6000,32000', '--report', join(dir, 'report.html'), '--save', join(dir, 'rec')], 3);
+      if (!(out.conditions as Json[]).some(glitched)) break;
+    }
     expect(out.conditions.map((c: Json) => c.bitrate)).toEqual([6000, 32000]);
     const [low, high] = out.conditions as Json[];
     for (const c of out.conditions as Json[]) {
@@ -90,7 +97,7 @@ describe.runIf(run)('earshot call in Chromium (loopback-only namespace)', () => 
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('end to end PESQ-like against bitrate');
     expect(html).toContain('delay track, 32 kbit/s');
-  }, 240_000);
+  }, 480_000);
 
   it("Chromium's noise suppression attenuates white noise at 5 dB SNR; with it off, the sent signal is the input", async () => {
     const out = await call(['--clean', CLEAN, '--noise', noise, '--snr', '5', '--bitrate', '32000', '--ns', 'on,off']);
