@@ -337,7 +337,7 @@ function rng(seed: number): () => number {
 }
 
 /** Fold of each reference: shuffled (seeded) within each sample rate, then dealt round-robin. */
-function foldsByReference(items: Item[], k: number, seed: number): Map<string, number> {
+export function foldsByReference(items: Item[], k: number, seed: number): Map<string, number> {
   const rnd = rng(seed);
   const byRate = new Map<number, string[]>();
   for (const it of items) {
