@@ -243,12 +243,13 @@ export async function runCall(o: CallOptions): Promise<CallResult> {
   let ingest: IngestClient | undefined;
   const conditions: CallCondition[] = [];
   try {
+    // The server first: a wrong --serve fails before a browser starts.
+    if (o.serve) ingest = await IngestClient.connect(o.serve.url, { token: o.serve.token });
     browser = await launchCallBrowser(executable, extraArgs);
     const pageErrors: string[] = [];
     browser.page.on('pageerror', (e) => void pageErrors.push(String(e.message ?? e)));
     await browser.page.goto(server.pageUrl);
     await browser.page.waitForFunction('window.earshotCall !== undefined', undefined, { timeout: 30_000 });
-    if (o.serve) ingest = await IngestClient.connect(o.serve.url, { token: o.serve.token });
 
     for (const [index, c] of plan.entries()) {
       const label = `${c.bitrate} bit/s, NS ${onOff(c.ns)}, AEC ${onOff(c.aec)}, AGC ${onOff(c.agc)}`;

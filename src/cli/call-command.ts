@@ -7,7 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { callJson, formatCall, renderCallReport } from '../call/format.js';
-import { CALL_RATE_HZ, runCall, sessionName } from '../call/run.js';
+import { CALL_RATE_HZ, runCall, sessionName, type CallResult } from '../call/run.js';
+import { ConnectionClosedError } from '../server/client.js';
 import { encodeWavPcm16 } from '../io/wav.js';
 import { earshotError } from '../errors.js';
 import type { CliIo } from './main.js';
@@ -120,31 +121,39 @@ export async function runCallCommand(args: string[], io: CliIo): Promise<number>
   const aec = onOffList('aec', values.aec);
   const agc = onOffList('agc', values.agc);
   const sweeps = ns.length * aec.length * agc.length > 1; // as runCall names the sessions
-  const result = await runCall({
-    clean: values.clean,
-    noise: values.noise,
-    snr: numberArg('snr', values.snr),
-    noisy: values.noisy,
-    bitrates: [...new Set(bitrates)],
-    ns,
-    aec,
-    agc,
-    seconds: numberArg('seconds', values.seconds),
-    settleSec: settle,
-    jitterBufferTargetMs: jitter,
-    metrics: values.metrics,
-    chromium: values.chromium,
-    serve: values.serve !== undefined ? { url: values.serve, token } : undefined,
-    onProgress: values.json ? undefined : (line) => io.stderr(`${line}\n`),
-    onRecording:
-      save === undefined
-        ? undefined
-        : (c, sent, received) => {
-            const base = join(save, sessionName(c, sweeps));
-            writeFileSync(`${base}.sent.wav`, encodeWavPcm16([sent], CALL_RATE_HZ));
-            writeFileSync(`${base}.received.wav`, encodeWavPcm16([received], CALL_RATE_HZ));
-          },
-  });
+  let result: CallResult;
+  try {
+    result = await runCall({
+      clean: values.clean,
+      noise: values.noise,
+      snr: numberArg('snr', values.snr),
+      noisy: values.noisy,
+      bitrates: [...new Set(bitrates)],
+      ns,
+      aec,
+      agc,
+      seconds: numberArg('seconds', values.seconds),
+      settleSec: settle,
+      jitterBufferTargetMs: jitter,
+      metrics: values.metrics,
+      chromium: values.chromium,
+      serve: values.serve !== undefined ? { url: values.serve, token } : undefined,
+      onProgress: values.json ? undefined : (line) => io.stderr(`${line}\n`),
+      onRecording:
+        save === undefined
+          ? undefined
+          : (c, sent, received) => {
+              const base = join(save, sessionName(c, sweeps));
+              writeFileSync(`${base}.sent.wav`, encodeWavPcm16([sent], CALL_RATE_HZ));
+              writeFileSync(`${base}.received.wav`, encodeWavPcm16([received], CALL_RATE_HZ));
+            },
+    });
+  } catch (e) {
+    // The --serve server refused or went away: its message says so (as `earshot push` reports it).
+    if (!(e instanceof ConnectionClosedError) && !/^ingest: /.test((e as Error).message ?? '')) throw e;
+    io.stderr(`earshot: call: --serve: ${(e as Error).message}\n`);
+    return 1;
+  }
   if (values.report !== undefined) {
     try {
       writeFileSync(values.report, renderCallReport(result));

@@ -44,3 +44,12 @@ describe('earshot call arguments', () => {
     expect(r.out).toMatch(/^Usage:\n {2}earshot call --clean CLEAN\.wav/);
   });
 });
+
+describe('earshot call --serve', () => {
+  it('a server that is not there is exit 1 before any browser starts, saying so', async () => {
+    // Port 9 (discard) on loopback: nothing listens there.
+    const r = await run(['--clean', CLEAN, '--serve', 'ws://127.0.0.1:9', '--chromium', process.execPath]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^earshot: call: --serve: ingest: cannot connect to ws:\/\/127\.0\.0\.1:9\/ingest/);
+  });
+});
