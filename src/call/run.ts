@@ -219,6 +219,9 @@ export async function runCall(o: CallOptions): Promise<CallResult> {
     if (noisySamples.length !== clean.samples.length) notes.push(`${o.noisy}: ${noisySamples.length} samples, the clean ${clean.samples.length}: using the common length`);
   }
   const loop = prepareLoop(clean.samples, noisySamples, sampleRate);
+  let peak = 0;
+  for (const v of loop.noisyCall) peak = Math.max(peak, Math.abs(v));
+  if (peak > 1) notes.push(`the noisy input peaks at ${peak.toFixed(2)} (above full scale): getUserMedia conditions hear it clipped (the fake capture device plays 16-bit PCM)`);
   const loopSec = loop.clean.length / sampleRate;
   if (loopSec < 1) throw earshotError('ERR_WAV_INVALID', `${o.clean}: ${loopSec.toFixed(2)} s of audio; a call needs at least 1 s`);
   const seconds = o.seconds ?? Math.min(MAX_DEFAULT_SECONDS, Math.max(MIN_DEFAULT_SECONDS, loopSec));
