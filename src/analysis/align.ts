@@ -34,6 +34,8 @@ import type { DelaySegment, DelayTrackPlan } from '../io/track-source.js';
 /** Envelope rate of the coarse search (Hz), lowered for files too long for ENVELOPE_MAX points. */
 export const ENVELOPE_RATE_HZ = 500;
 const ENVELOPE_MAX = 1 << 18;
+/** Shortest stream a delay is estimated for (samples): one smallest fine frame. */
+export const MIN_SAMPLES = 256;
 /** Least overlap of ref and deg a searched lag must leave (s); less for files shorter than 2 s. */
 export const MIN_OVERLAP_SEC = 1;
 /** Margin of the coarse prominence over the largest peak expected from noise. */
@@ -477,6 +479,7 @@ export function estimateAlignment(input: AlignmentInput): AlignmentEstimate {
   const lenR = input.refLength;
   const lenD = input.degLength;
   if (lenR <= 0 || lenD <= 0) return { ok: false, reason: 'ref or deg is empty', confidence: null };
+  if (Math.min(lenR, lenD) < MIN_SAMPLES) return { ok: false, reason: `too short to estimate a delay (${Math.min(lenR, lenD)} samples; at least ${MIN_SAMPLES})`, confidence: null };
   // 1. Coarse, full range.
   const hop = Math.max(1, Math.round(fs / ENVELOPE_RATE_HZ), Math.ceil(Math.max(lenR, lenD) / ENVELOPE_MAX));
   const er = envelope(ref, hop).subarray(0, Math.ceil(lenR / hop));

@@ -126,3 +126,20 @@ describe.runIf(corpusAvailable)('offline alignment: delay steps', () => {
     expect(r.notes.join('\n')).toMatch(/cisdr: .*across the delay steps/);
   });
 });
+
+describe('offline alignment: inputs too short or silent', () => {
+  it('gives delayMs null with a reason, never an exception or NaN', () => {
+    const x = Float64Array.from({ length: 32000 }, (_, i) => Math.sin(i * 0.05) * Math.sin(i * 0.0007));
+    for (const [ref, deg, why] of [
+      [x.subarray(0, 1), x.subarray(0, 1), /too short/],
+      [x.subarray(0, 100), x.subarray(0, 50), /too short/],
+      [x, new Float64Array(32000), /deg is silent/],
+      [new Float64Array(32000), x, /ref is silent/],
+    ] as const) {
+      const r = analyze({ sampleRate: FS, refs: [ref], degs: [deg] }, { metrics: 'sisdr' });
+      expect(r.delayMs).toBeNull();
+      expect(r.reasons.delay).toMatch(why);
+      expect(r.values.sisdr === null || Number.isFinite(r.values.sisdr)).toBe(true);
+    }
+  });
+});
