@@ -491,6 +491,7 @@ export function estimateAlignment(input: AlignmentInput): AlignmentEstimate {
   const loud = quantile(er, 0, er.length, 0.95);
   if (!(loud > 0)) return { ok: false, reason: 'ref is silent: no delay to estimate', confidence: null };
   if (!ed.some((v) => v > 0)) return { ok: false, reason: 'deg is silent: no delay to estimate', confidence: null };
+  if (hi < lo) return { ok: false, reason: 'no lag within --max-delay leaves enough overlap of ref and deg', confidence: null };
   const coarse = coarseLag(er, ed, lo, hi);
   if (!coarse) return { ok: false, reason: 'deg is silent: no delay to estimate', confidence: null };
   const fmt = (z: number) => z.toFixed(1);
@@ -512,7 +513,8 @@ export function estimateAlignment(input: AlignmentInput): AlignmentEstimate {
   if (overlap <= 0) return { ok: false, reason: 'no overlap left at the estimated delay', confidence: null };
   let frame = nextPowerOfTwo(Math.round(FRAME_SEC * fs * 0.75));
   while (frame > 256 && frame > overlap / 2) frame /= 2;
-  const range = Math.min(Math.round(FINE_RANGE_SEC * fs), frame / 4);
+  // (Within --max-delay too, give or take the coarse step.)
+  const range = Math.max(2, Math.min(Math.round(FINE_RANGE_SEC * fs), frame / 4, Number.isFinite(maxDelay) ? maxDelay + 2 * hop : Infinity));
   const tracker = new FrameDelayTracker(frame, range, d0, degOff, FRAME_MIN_LEVEL * loud);
   const reader = new LockstepReader([ref, deg], [refOff, degOff], overlap, 16384);
   for (let b = reader.next(); b.n > 0; b = reader.next()) tracker.push(b.views[0], b.views[1]);
