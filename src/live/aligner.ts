@@ -61,8 +61,30 @@ class History {
   }
 }
 
-/** Scratch span of ref (or noisy) around one output sample. */
-const span = new Float64Array(2 * FD_HALF);
+/**
+ * A float64 copy of a stretch of one history (ref or noisy) that the interpolator reads: refilled
+ * when an output needs samples outside it, never holding samples not yet written.
+ */
+class Span {
+  private readonly buf = new Float64Array(4096);
+  private start = 0;
+  private end = 0;
+  constructor(private readonly h: History) {}
+
+  /** The stream at i + f: its sample (f = 0), or the fractional-delay interpolation. */
+  at(i: number, f: number): number {
+    const h = this.h;
+    if (f === 0) return h.has(i) ? h.read(i) : 0;
+    const lo = i - FD_HALF + 1;
+    const hi = i + FD_HALF;
+    if (lo < this.start || Math.min(hi, h.written - 1) >= this.end) {
+      this.start = lo;
+      this.end = Math.min(lo + this.buf.length, h.written);
+      h.copy(lo, this.buf.subarray(0, Math.max(0, this.end - lo)));
+    }
+    return interpolateAt(this.buf, this.start, 0, Math.min(h.written, this.end), i, f);
+  }
+}
 
 export class Aligner {
   readonly tracker: DelayTracker;
@@ -78,6 +100,8 @@ export class Aligner {
   private readonly outRef: Float64Array;
   private readonly outDeg: Float64Array;
   private readonly outNoisy: Float64Array;
+  private readonly refSpan: Span;
+  private readonly noisySpan: Span | null;
 
   constructor(
     private readonly options: AlignerOptions,
@@ -91,6 +115,8 @@ export class Aligner {
     this.ref = new History(size);
     this.deg = new History(size);
     this.noisy = options.withNoisy ? new History(size) : null;
+    this.refSpan = new Span(this.ref);
+    this.noisySpan = this.noisy && new Span(this.noisy);
     this.chunk = options.chunk ?? 1024;
     this.outRef = new Float64Array(this.chunk);
     this.outDeg = new Float64Array(this.chunk);
@@ -179,8 +205,8 @@ export class Aligner {
         if (!this.deg.has(m) || need >= this.ref.written || (this.noisy && need >= this.noisy.written)) break;
         if (i + K < this.ref.oldest) break; // fell out of the history: skipped below
         this.outDeg[n] = this.deg.read(m);
-        this.outRef[n] = this.sample(this.ref, i, f);
-        if (this.noisy) this.outNoisy[n] = this.sample(this.noisy, i, f);
+        this.outRef[n] = this.refSpan.at(i, f);
+        if (this.noisySpan) this.outNoisy[n] = this.noisySpan.at(i, f);
         n++;
       }
       if (n === 0) {
@@ -201,12 +227,5 @@ export class Aligner {
         degEnd: this.next,
       });
     }
-  }
-
-  /** Stream `h` at i + f: its sample (f = 0), or the fractional-delay interpolation. */
-  private sample(h: History, i: number, f: number): number {
-    if (f === 0) return h.has(i) ? h.read(i) : 0;
-    h.copy(i - FD_HALF + 1, span);
-    return interpolateAt(span, i - FD_HALF + 1, 0, h.written, i, f);
   }
 }
