@@ -10,7 +10,11 @@
  * client watching everything got the same metric samples, and the series that report at every tick
  * got ten per second of stream.
  *
- *   npx tsx tools/soak.ts [--sessions 10] [--feeds 5] [--minutes 5] [--session-sec 60]
+ *   npx tsx tools/soak.ts [--sessions 10] [--feeds 5] [--minutes 5] [--session-sec 60] [--retention-sec S]
+ *
+ * Ended sessions stay listed (with their history) for the server's retention, 600 s by default, up to
+ * 100 of them: within a 5-minute soak RSS then grows by what the ended sessions hold. `--retention-sec
+ * 30` shows the steady state that follows once ended sessions are dropped.
  *
  * Not part of the test suite (it runs for minutes); prints its figures.
  */
@@ -24,7 +28,7 @@ import type { SamplesMessage } from '../src/server/feed-types.js';
 import type { StreamId } from '../src/server/protocol.js';
 
 const { values } = parseArgs({
-  options: { sessions: { type: 'string', default: '10' }, feeds: { type: 'string', default: '5' }, minutes: { type: 'string', default: '5' }, 'session-sec': { type: 'string', default: '60' } },
+  options: { sessions: { type: 'string', default: '10' }, feeds: { type: 'string', default: '5' }, minutes: { type: 'string', default: '5' }, 'session-sec': { type: 'string', default: '60' }, 'retention-sec': { type: 'string' } },
 });
 const SESSIONS = Number(values.sessions);
 const FEEDS = Number(values.feeds);
@@ -36,7 +40,7 @@ const TOKEN = 'soak-token-123';
 const REF: StreamId = { kind: 'ref', speaker: 0 };
 const DEG: StreamId = { kind: 'deg', speaker: 0 };
 
-const proc = fork(fileURLToPath(new URL('../test/hostile/server-process.ts', import.meta.url)), [JSON.stringify({ token: TOKEN, workers: 1 })], {
+const proc = fork(fileURLToPath(new URL('../test/hostile/server-process.ts', import.meta.url)), [JSON.stringify({ token: TOKEN, workers: 1, ...(values['retention-sec'] ? { endedRetentionSec: Number(values['retention-sec']) } : {}) })], {
   execArgv: ['--import', 'tsx'],
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
 });

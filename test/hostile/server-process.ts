@@ -19,6 +19,7 @@ const o = JSON.parse(process.argv[2] ?? '{}') as {
   limits?: ServerOptions['limits'];
   feed?: ServerOptions['feed'];
   replay?: string;
+  endedRetentionSec?: number;
 };
 const el = monitorEventLoopDelay({ resolution: 10 });
 el.enable();
@@ -34,6 +35,7 @@ const server = await startServer({
   limits: o.limits,
   feed: o.feed,
   ingest: o.replay === undefined,
+  endedRetentionSec: o.endedRetentionSec,
   log: (l) => process.stderr.write(`${l}\n`),
 });
 let replay: { skipped: number; lineCount: number; done: boolean } | undefined;
