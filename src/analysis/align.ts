@@ -16,7 +16,8 @@
  *    `stepTolerance` (a change needs two agreeing frames; a lone outlier is dropped); one clock-drift
  *    slope is fitted to all segments (each its own offset). The slope counts only when it is
  *    significant (Student's t at 99.9 %); without drift, an offset within SNAP_SAMPLES of a whole
- *    sample, or within its 95 % confidence interval, is taken as that whole sample. Steps are placed in the quietest 20 ms of deg between the
+ *    sample, or within its 95 % confidence interval, or backed by fewer than MIN_FRACTION_FRAMES
+ *    frames, is taken as that whole sample. Steps are placed in the quietest 20 ms of deg between the
  *    segments' frames.
  * 4. Confidence: the coarse prominence, and agreement between the halves of the file — in each half
  *    at least half the frames that gave an estimate must lie on the track. Otherwise: not aligned.
@@ -61,6 +62,12 @@ export const SNAP_SAMPLES = 0.02;
  * which halves the fraction's error in noise (docs/alignment.md).
  */
 export const FRACTION_BETA = 0.5;
+/**
+ * A fraction of a sample is applied (without drift) only when this many frames back it: with fewer,
+ * their scatter says little (1–3 degrees of freedom, and a looped or stationary noise makes their
+ * errors alike), so the whole sample nearest is applied.
+ */
+export const MIN_FRACTION_FRAMES = 5;
 /** Least share of each half's estimating frames that must lie on the track. */
 export const MIN_HALF_AGREEMENT = 0.5;
 
@@ -581,7 +588,7 @@ export function estimateAlignment(input: AlignmentInput): AlignmentEstimate {
     const n = s.frames.length;
     let sd = 0;
     for (const f of s.frames) sd += (f.delay - means[k].md) ** 2;
-    const se = n >= 3 ? Math.sqrt(sd / (n - 1) / n) : Infinity;
+    const se = n >= MIN_FRACTION_FRAMES ? Math.sqrt(sd / (n - 1) / n) : Infinity;
     const frac = Math.abs(a - Math.round(a));
     if (mode === 'integer' || (slope === 0 && (frac < SNAP_SAMPLES || !(frac > tCritical95(n - 1) * se)))) a = Math.round(a);
     return { start: 0, intercept: a, slope };
