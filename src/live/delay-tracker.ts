@@ -61,6 +61,8 @@ const SIGNAL_FRACTION = 0.1;
 const SNAP_SAMPLES = 0.02;
 /** Model changes smaller than this (samples, over the next second) are not applied: the alignment stays put. */
 const MODEL_STEP = 0.01;
+/** Estimates a fraction of a sample needs behind it (without drift), as offline's MIN_FRACTION_FRAMES. */
+const MIN_FRACTION_POINTS = 5;
 /** Smallest drift applied (ppm): below it the estimates' own updates keep up (0.1 ms takes 20 s at 5 ppm). */
 const MIN_DRIFT_PPM = 5;
 
@@ -204,7 +206,7 @@ export class DelayTracker {
     if (slope === 0) {
       let sd = 0;
       for (const p of pts) sd += (p.d - md) ** 2;
-      const se = n >= 3 ? Math.sqrt(sd / (n - 1) / n) : Infinity;
+      const se = n >= MIN_FRACTION_POINTS ? Math.sqrt(sd / (n - 1) / n) : Infinity;
       const frac = Math.abs(intercept - Math.round(intercept));
       if (frac < SNAP_SAMPLES || !(frac > tCritical95(n - 1) * se)) intercept = Math.round(intercept);
     }
