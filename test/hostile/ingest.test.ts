@@ -37,7 +37,7 @@ describe('hostile ingest clients (issue 12)', () => {
       const attempt = async (what: string, path: string, headers: Record<string, string>) => {
         for (const bad of badFrames()) {
           const u = await rawUpgrade(s.port, path, headers);
-          (codes[what] ??= []).push(u.closeCode());
+          (codes[what] ??= []).push(await u.closeCodeWithin(5000));
           u.socket.write(bad);
           u.socket.write(Buffer.alloc(64 * 1024)); // and more, unread
           await sleep(5);

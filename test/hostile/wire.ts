@@ -20,6 +20,8 @@ export interface RawUpgrade {
   received(): Buffer;
   /** Close code of the first close frame received, once there is one. */
   closeCode(): number | undefined;
+  /** The close code once a close frame arrived, or undefined if the socket ended or `ms` passed first. */
+  closeCodeWithin(ms: number): Promise<number | undefined>;
 }
 
 /** Upgrade `path` on a raw socket; resolves once the response head arrived (or the socket ended). */
@@ -28,16 +30,30 @@ export function rawUpgrade(port: number, path: string, headers: Record<string, s
     const socket = connect(port, '127.0.0.1');
     let data = Buffer.alloc(0);
     let done = false;
+    let ended = false;
+    const closeCode = (): number | undefined => {
+      const head = data.indexOf('\r\n\r\n');
+      if (head < 0) return undefined;
+      const f = data.subarray(head + 4);
+      return f.length >= 4 && f[0] === 0x88 ? f.readUInt16BE(2) : undefined;
+    };
     const result: RawUpgrade = {
       socket,
       received: () => data,
-      closeCode: () => {
-        const head = data.indexOf('\r\n\r\n');
-        if (head < 0) return undefined;
-        const f = data.subarray(head + 4);
-        return f.length >= 4 && f[0] === 0x88 ? f.readUInt16BE(2) : undefined;
-      },
+      closeCode,
+      // The close frame may follow the response head by more than a moment on a loaded machine.
+      closeCodeWithin: (ms) =>
+        new Promise((ok) => {
+          const t0 = Date.now();
+          const poll = () => {
+            const c = closeCode();
+            if (c !== undefined || ended || Date.now() - t0 >= ms) ok(c);
+            else setTimeout(poll, 5);
+          };
+          poll();
+        }),
     };
+    socket.on('close', () => (ended = true));
     const finish = () => {
       if (!done) {
         done = true;
