@@ -50,12 +50,12 @@ export async function packedInstall(): Promise<Packed> {
   const lock = `${dir}.lock`;
   const ready = join(dir, 'ready.json');
   for (;;) {
-    if (existsSync(ready)) return reuse(ready);
+    if (usable(ready)) return reuse(ready);
     if (takeLock(lock)) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   try {
-    if (existsSync(ready)) return reuse(ready);
+    if (usable(ready)) return reuse(ready);
     const work = `${dir}.work-${process.pid}`;
     rmSync(work, { recursive: true, force: true });
     build(work);
@@ -68,6 +68,17 @@ export async function packedInstall(): Promise<Packed> {
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/**
+ * A finished build whose links into a repository's node_modules still resolve. The key includes the
+ * repository's path, but a clone can be deleted and made again at the same path without its
+ * node_modules; a build linking to a missing folder is made again (it once failed CI that way).
+ */
+function usable(ready: string): boolean {
+  if (!existsSync(ready)) return false;
+  const { stageDir } = JSON.parse(readFileSync(ready, 'utf8')) as Packed;
+  return existsSync(join(stageDir, 'node_modules', 'ws', 'package.json'));
 }
 
 function reuse(ready: string): Packed {
@@ -145,9 +156,11 @@ function installFromRepo(app: string, tarball: string, failed: SpawnSyncReturns<
   }
 }
 
-/** Hash of every file that goes into the package (paths and contents). */
+/** Hash of the repository's path and of every file that goes into the package (paths and contents). */
 function contentHash(): string {
   const h = createHash('sha256');
+  // The build links to this repository's node_modules: another checkout gets its own build.
+  h.update(REPO).update('\0');
   const add = (p: string): void => {
     const st = statSync(p);
     if (st.isDirectory()) {
