@@ -12,7 +12,18 @@
  * slope); `model` extrapolates the delay along it between estimates and through pauses. After a lock,
  * LOST_AFTER refreshes in a row with signal in both streams and no clear peak give a 'lost' update.
  *
- * Memory is fixed by the window: two decimated rings and two full-rate rings of the refinement span.
+ * Once locked, most refreshes skip the coarse ±maxDelay search (two thirds of an estimate's cost): the
+ * refinement runs directly around the model's delay and is used when its peak is clear (at least
+ * MIN_FINE_CONFIDENCE and FAST_CONFIDENCE_RATIO of the last full search's) and within a sample of the
+ * whole-sample delay it settles on. Otherwise (a jump, drift beyond the ±(2·decimation + 2) fine range,
+ * loss, silence, a pause) the same refresh falls back to the full search, and every
+ * FULL_SEARCH_EVERY-th refresh is a full one anyway, as are all refreshes before a lock, while lost and
+ * while a jump awaits confirmation. A refinement around the right lag computes what the full search's
+ * last step computes (the same frames), so a refresh's estimate is the same either way; the one
+ * difference: a fine peak that is clear counts as a clear peak even where the coarse one would not have.
+ *
+ * Memory is fixed by the window: two decimated rings and two full-rate rings of the refinement span;
+ * the frames and the GCC-PHAT cross-spectra are scratch shared by the trackers of a thread.
  */
 import { GccPhat, type DelayEstimate } from '../dsp/gcc-phat.js';
 import { lineFit, tCritical95 } from '../dsp/line-fit.js';
@@ -65,6 +76,10 @@ const MODEL_STEP = 0.01;
 const MIN_FRACTION_POINTS = 5;
 /** Smallest drift applied (ppm): below it the estimates' own updates keep up (0.1 ms takes 20 s at 5 ppm). */
 const MIN_DRIFT_PPM = 5;
+/** While locked, every this many refreshes one runs the full (coarse) search; the others refine around the model. */
+const FULL_SEARCH_EVERY = 4;
+/** A refinement around the model stands on its own when its peak is at least this share of the last full search's. */
+const FAST_CONFIDENCE_RATIO = 0.5;
 
 /** A locked tracker that no longer finds a clear peak (the delay it reports is the last one believed). */
 export type DelayLost = Omit<DelayUpdate, 'kind'> & { kind: 'lost' };
@@ -73,6 +88,13 @@ export type DelayLost = Omit<DelayUpdate, 'kind'> & { kind: 'lost' };
 interface Point {
   t: number;
   d: number;
+}
+
+/** One refresh's estimate: whole-sample delay, confidence, and the fine point when there is one. */
+interface Found {
+  delay: number;
+  confidence: number;
+  point: Point | null;
 }
 
 class Ring {
@@ -84,6 +106,19 @@ class Ring {
   push(v: number): void {
     this.data[this.written % this.data.length] = v;
     this.written++;
+  }
+  /** Σ x² over the last n samples, oldest first. */
+  energyOfLast(n: number): number {
+    const size = this.data.length;
+    const d = this.data;
+    let e = 0;
+    let j = (this.written - n) % size;
+    for (let i = 0; i < n; i++) {
+      const v = d[j];
+      e += v * v;
+      if (++j === size) j = 0;
+    }
+    return e;
   }
   /** Copy the last `out.length` samples ending `back` samples before the newest into out. */
   copyLast(out: Float64Array, back = 0): boolean {
@@ -148,6 +183,9 @@ export class DelayTracker {
   private relock: number | null = null;
   private relockCount = 0;
   private maxEnergy = 0;
+  /** Refreshes since the last full search, and the fine confidence that search ended with. */
+  private sinceFull = 0;
+  private fullConfidence = 0;
 
   constructor(options: DelayTrackerOptions) {
     const fs = options.sampleRate;
@@ -160,12 +198,14 @@ export class DelayTracker {
     this.windowCoarse = windowCoarse;
     let frame = GccPhat.frameSizeFor(maxCoarseLag);
     while (frame < windowCoarse) frame *= 2;
-    this.coarse = new GccPhat(frame, Math.min(maxCoarseLag, frame / 2 - 1));
+    // Each estimate resets and fills its cross-spectra and reads them before returning: shared scratch.
+    this.coarse = new GccPhat(frame, Math.min(maxCoarseLag, frame / 2 - 1), { sharedCross: true });
     this.coarseFrameRef = sharedFrame('coarse-ref', frame);
     this.coarseFrameDeg = sharedFrame('coarse-deg', frame);
-    this.coarseRef = new Ring(frame);
-    this.coarseDeg = new Ring(frame);
-    this.fine = new GccPhat(REFINE_FRAME, 2 * this.decimation + 2);
+    // Only the last windowCoarse samples are ever read (the frame's rest is zero padding).
+    this.coarseRef = new Ring(windowCoarse);
+    this.coarseDeg = new Ring(windowCoarse);
+    this.fine = new GccPhat(REFINE_FRAME, 2 * this.decimation + 2, { sharedCross: true });
     // The refinement compares ref shifted by the coarse lag with deg: keep maxDelay more of ref.
     this.fullRef = new Ring(REFINE_FRAME + this.maxDelay + 4 * this.decimation + 8);
     this.fullDeg = new Ring(REFINE_FRAME + this.maxDelay + 4 * this.decimation + 8);
@@ -291,45 +331,29 @@ export class DelayTracker {
     // sooner, the zero padding keeps the whole ±maxDelay range searchable without wrap-around.
     const have = Math.min(this.coarseRef.written, this.windowCoarse);
     if (have < 256) return null;
-    this.coarseFrameRef.fill(0);
-    this.coarseFrameDeg.fill(0);
-    this.coarseRef.copyLast(this.coarseFrameRef.subarray(0, have));
-    this.coarseDeg.copyLast(this.coarseFrameDeg.subarray(0, have));
-    let er = 0;
-    let ed = 0;
-    for (let i = 0; i < have; i++) {
-      er += this.coarseFrameRef[i] * this.coarseFrameRef[i];
-      ed += this.coarseFrameDeg[i] * this.coarseFrameDeg[i];
-    }
+    // The window's energy (oldest sample first, as the frames are filled) tells a pause from a loss.
+    const er = this.coarseRef.energyOfLast(have);
+    const ed = this.coarseDeg.energyOfLast(have);
     const energy = Math.min(er, ed);
     this.maxEnergy = Math.max(this.maxEnergy, energy);
     const withSignal = energy > 0 && energy >= SIGNAL_FRACTION * this.maxEnergy;
-    this.coarse.reset();
-    this.coarse.accumulate(this.coarseFrameRef, this.coarseFrameDeg);
-    const c = this.coarse.estimate();
-    if (!c || c.peakToRms < MIN_PEAK_TO_RMS) return this.failed(withSignal, c?.confidence ?? 0);
-    let delay = c.delaySamples * this.decimation;
-    let confidence = c.confidence;
-    let point: Point | null = null;
-    // Refinement at the full rate: deg's last REFINE_FRAME samples against ref shifted by the coarse
-    // lag, then once more at the whole-sample delay found, for its fraction.
-    if (this.fullDeg.written >= REFINE_FRAME + Math.abs(delay) + 2 * this.decimation + 2) {
-      const f = this.decimation > 1 ? this.refine(delay) : null;
-      if (this.decimation > 1 && f) {
-        delay += f.delaySamples;
-        confidence = f.confidence;
-      }
-      if (this.decimation === 1 || f) {
-        const g = this.refine(delay);
-        if (g && Math.abs(g.delaySamples) <= 1) {
-          const frac = this.fine.subsample(g);
-          const backDeg = Math.max(0, -delay);
-          point = { t: this.samples - backDeg - REFINE_FRAME / 2, d: delay + frac };
-          delay += g.delaySamples;
-          confidence = g.confidence;
-        }
-      }
+    let found = this.trackModel();
+    if (found) this.sinceFull++;
+    else {
+      this.coarseFrameRef.fill(0);
+      this.coarseFrameDeg.fill(0);
+      this.coarseRef.copyLast(this.coarseFrameRef.subarray(0, have));
+      this.coarseDeg.copyLast(this.coarseFrameDeg.subarray(0, have));
+      this.coarse.reset();
+      this.coarse.accumulate(this.coarseFrameRef, this.coarseFrameDeg);
+      const c = this.coarse.estimate();
+      if (!c || c.peakToRms < MIN_PEAK_TO_RMS) return this.failed(withSignal, c?.confidence ?? 0);
+      found = this.fullSearch(c.delaySamples * this.decimation, c.confidence);
+      this.sinceFull = 0;
+      this.fullConfidence = found.point ? found.confidence : 0;
     }
+    const { point, confidence } = found;
+    const delay = found.delay;
     if (Math.abs(delay) > this.maxDelay) return null;
     this.lastConfidence = confidence;
     this.failures = 0;
@@ -382,6 +406,65 @@ export class DelayTracker {
     this.candidate = delay;
     this.candidatePoint = point;
     return null;
+  }
+
+  /**
+   * From the coarse lag: the refinement at the full rate (deg's last REFINE_FRAME samples against ref
+   * shifted by the coarse lag), then once more at the whole-sample delay found, for its fraction.
+   */
+  private fullSearch(coarseDelay: number, coarseConfidence: number): Found {
+    let delay = coarseDelay;
+    let confidence = coarseConfidence;
+    let point: Point | null = null;
+    if (this.fullDeg.written >= REFINE_FRAME + Math.abs(delay) + 2 * this.decimation + 2) {
+      const f = this.decimation > 1 ? this.refine(delay) : null;
+      if (this.decimation > 1 && f) {
+        delay += f.delaySamples;
+        confidence = f.confidence;
+      }
+      if (this.decimation === 1 || f) {
+        const g = this.refine(delay);
+        if (g && Math.abs(g.delaySamples) <= 1) {
+          point = this.pointOf(g, delay);
+          delay += g.delaySamples;
+          confidence = g.confidence;
+        }
+      }
+    }
+    return { delay, confidence, point };
+  }
+
+  /** The fine estimate `g` made around whole-sample `delay`, as a point of the track (deg position, fractional delay). */
+  private pointOf(g: DelayEstimate, delay: number): Point {
+    const frac = this.fine.subsample(g);
+    const backDeg = Math.max(0, -delay);
+    return { t: this.samples - backDeg - REFINE_FRAME / 2, d: delay + frac };
+  }
+
+  /**
+   * Locked, with nothing pending and no full search due: the refinement around the model's delay
+   * instead of the coarse search (see the module comment). Null: not applicable or not clear enough,
+   * run the full search.
+   */
+  private trackModel(): Found | null {
+    if (this.current === null || this.lost || this.candidate !== null || this.points.length === 0) return null;
+    if (this.decimation === 1 || this.sinceFull >= FULL_SEARCH_EVERY - 1 || !(this.fullConfidence > 0)) return null;
+    let delay = Math.round(this.intercept + this.slope * this.samples);
+    const reach = 2 * this.decimation + 2;
+    if (Math.abs(delay) + reach > this.maxDelay || this.fullDeg.written < REFINE_FRAME + Math.abs(delay) + 2 * reach) return null;
+    const minConfidence = FAST_CONFIDENCE_RATIO * this.fullConfidence;
+    // As the full search's two refinements: the whole-sample peak near the model, then (unless that is
+    // where it was looked for) once more around it, whose estimate gives the fraction.
+    let g = this.refine(delay);
+    if (!g || g.confidence < minConfidence) return null;
+    if (g.delaySamples !== 0) {
+      delay += g.delaySamples;
+      g = this.refine(delay);
+      if (!g || g.confidence < minConfidence) return null;
+    }
+    if (Math.abs(g.delaySamples) > 1) return null;
+    const point = this.pointOf(g, delay);
+    return { delay: delay + g.delaySamples, confidence: g.confidence, point };
   }
 
   /** GCC-PHAT at the full rate around whole-sample delay `delay` (null: no usable peak). */
