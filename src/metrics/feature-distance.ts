@@ -52,16 +52,21 @@ export class LogMelExtractor implements FeatureExtractor {
   }
 }
 
-/** MFCC c1..cK from log-mel dB energies. */
+/**
+ * MFCC c1..cK from log-mel dB energies. Pass the `LogMelExtractor` of the same sample rate, FFT size
+ * and window as `mel` to share it: `FeatureDistanceAccumulator` then computes each frame's log-mel
+ * once for both (`fromLogMel`), instead of a second filterbank pass and 40 more log10 per spectrum.
+ */
 export class MfccExtractor implements FeatureExtractor {
   readonly name = 'mfcc';
   readonly dimension: number;
-  private readonly mel: LogMelExtractor;
+  /** The log-mel extractor this one reads (its own unless one was passed in). */
+  readonly mel: LogMelExtractor;
   private readonly melOut: Float64Array;
   private readonly dct: Float64Array[];
 
-  constructor(sampleRate: number, fftSize: number, window: Float64Array, coeffs = MFCC_COEFFS) {
-    this.mel = new LogMelExtractor(sampleRate, fftSize, window);
+  constructor(sampleRate: number, fftSize: number, window: Float64Array, coeffs = MFCC_COEFFS, mel?: LogMelExtractor) {
+    this.mel = mel ?? new LogMelExtractor(sampleRate, fftSize, window);
     this.melOut = new Float64Array(this.mel.dimension);
     this.dimension = coeffs;
     this.dct = dctMatrix(this.mel.dimension, coeffs + 1).slice(1);
@@ -69,10 +74,15 @@ export class MfccExtractor implements FeatureExtractor {
 
   extract(power: Float64Array, out: Float64Array): void {
     this.mel.extract(power, this.melOut);
+    this.fromLogMel(this.melOut, out);
+  }
+
+  /** c1..cK from log-mel energies `melDb` as `this.mel` computes them (length `mel.dimension`). */
+  fromLogMel(melDb: Float64Array, out: Float64Array): void {
     for (let k = 0; k < this.dct.length; k++) {
       const row = this.dct[k];
       let acc = 0;
-      for (let i = 0; i < row.length; i++) acc += row[i] * this.melOut[i];
+      for (let i = 0; i < row.length; i++) acc += row[i] * melDb[i];
       out[k] = acc;
     }
   }
@@ -104,13 +114,23 @@ export class FeatureDistanceAccumulator implements MetricAccumulator<SignalBlock
   private readonly vDeg: Float64Array[];
   private readonly stats: RunningStats[];
   private readonly own: FrontEnd | null;
+  /** Per extractor: for an MFCC whose log-mel extractor comes earlier in the list, that one's index; else −1. */
+  private readonly melFrom: Int32Array;
 
   /** `source`: the session's FrontEnd (which drives it), or a sample rate for standalone use. */
   constructor(source: number | FrontEnd, extractors?: FeatureExtractor[]) {
     const fe = typeof source === 'number' ? new FrontEnd(source) : source;
     this.own = typeof source === 'number' ? fe : null;
     const { fftSize: n, window } = fe.onStft32(this);
-    this.extractors = extractors ?? [new LogMelExtractor(fe.sampleRate, n, window), new MfccExtractor(fe.sampleRate, n, window)];
+    if (extractors) this.extractors = extractors;
+    else {
+      const logMel = new LogMelExtractor(fe.sampleRate, n, window);
+      this.extractors = [logMel, new MfccExtractor(fe.sampleRate, n, window, MFCC_COEFFS, logMel)];
+    }
+    this.melFrom = Int32Array.from(this.extractors, (e, i) => {
+      const j = e instanceof MfccExtractor ? this.extractors.indexOf(e.mel) : -1;
+      return j < i ? j : -1;
+    });
     this.vRef = this.extractors.map((e) => new Float64Array(e.dimension));
     this.vDeg = this.extractors.map((e) => new Float64Array(e.dimension));
     this.stats = this.extractors.map(() => new RunningStats());
@@ -120,8 +140,16 @@ export class FeatureDistanceAccumulator implements MetricAccumulator<SignalBlock
   spectra(pRef: Float64Array, pDeg: Float64Array): void {
     for (let i = 0; i < this.extractors.length; i++) {
       const e = this.extractors[i];
-      e.extract(pRef, this.vRef[i]);
-      e.extract(pDeg, this.vDeg[i]);
+      const j = this.melFrom[i];
+      if (j >= 0) {
+        // The log-mel vectors of this frame are already there: the same values extract() would compute.
+        const mfcc = e as MfccExtractor;
+        mfcc.fromLogMel(this.vRef[j], this.vRef[i]);
+        mfcc.fromLogMel(this.vDeg[j], this.vDeg[i]);
+      } else {
+        e.extract(pRef, this.vRef[i]);
+        e.extract(pDeg, this.vDeg[i]);
+      }
       const d = e.distance ? e.distance(this.vRef[i], this.vDeg[i]) : rmsDifference(this.vRef[i], this.vDeg[i]);
       if (Number.isFinite(d)) this.stats[i].add(d);
     }

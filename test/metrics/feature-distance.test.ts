@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { melFilterbank, dctMatrix } from '../../src/dsp/mel.js';
-import { FeatureDistanceAccumulator, type FeatureExtractor } from '../../src/metrics/feature-distance.js';
+import { FeatureDistanceAccumulator, LogMelExtractor, MfccExtractor, type FeatureExtractor } from '../../src/metrics/feature-distance.js';
+import { hannPeriodic } from '../../src/dsp/window.js';
 import { seededRandom } from '../helpers/corpus.js';
 import { CHUNKINGS, feed } from '../helpers/feed.js';
 
@@ -45,6 +46,19 @@ describe('feature-space distance', () => {
     const r = feed(new FeatureDistanceAccumulator(16000, [energy]), { ref: x, deg: x });
     expect(Object.keys(r)).toEqual(['energy']);
     expect(r.energy.value).toBe(0);
+  });
+
+  it('the default MFCC reads the shared log-mel: the same values as MFCC extractors of their own', () => {
+    const x = noise(16000, 5).map((v, i) => v * Math.sin(i / 40));
+    const n = noise(16000, 6, 0.05);
+    const y = x.map((v, i) => 0.7 * v + n[i]);
+    const shared = feed(new FeatureDistanceAccumulator(16000), { ref: x, deg: y });
+    const w = hannPeriodic(512);
+    // Separate instances: the MFCC computes its own log-mel from the power spectrum.
+    const own = feed(new FeatureDistanceAccumulator(16000, [new LogMelExtractor(16000, 512, w), new MfccExtractor(16000, 512, w)]), { ref: x, deg: y });
+    expect(shared['log-mel'].value).toBe(own['log-mel'].value);
+    expect(shared.mfcc.value).toBe(own.mfcc.value);
+    expect(shared.mfcc.uncertainty).toBe(own.mfcc.uncertainty);
   });
 
   it('builds mel filters that cover the band and an orthonormal DCT', () => {
