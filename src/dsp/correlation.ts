@@ -24,7 +24,8 @@
  *
  * Cost: the FFTs are ~80 % of the time; with the fft.js backend, 60 s at 16 kHz takes ≈ 25–30 ms
  * (804 transforms of 4096 points). A faster backend (`setRealFftFactory`) speeds this up in
- * proportion. Memory: 8 buffers of ~N doubles (≈ 260 KB at N = 4096).
+ * proportion. Memory: 4 buffers of ~N doubles per instance (≈ 130 KB at N = 4096), plus 4 scratch
+ * buffers shared by the instances of one FFT size in a thread.
  */
 import { type RealFftPlan, nextPowerOfTwo, realFftPlan } from './fft.js';
 import { earshotError } from '../errors.js';
@@ -35,6 +36,27 @@ export const MIN_CORRELATION_FFT_SIZE = 4096;
 /** FFT size for `lags`: a power of two ≥ 4·lags and ≥ MIN_CORRELATION_FFT_SIZE. */
 export function correlationFftSize(lags: number): number {
   return Math.max(MIN_CORRELATION_FFT_SIZE, nextPowerOfTwo(4 * lags));
+}
+
+/**
+ * Scratch of one FFT size (the block's spectra and the inverse transform's output), shared by every
+ * correlator of that size: `push` and `correlations` fill and consume it before returning, so
+ * instances never use it at the same time (a live session saves ~130 KB).
+ */
+interface CorrelatorScratch {
+  readonly tmp: Float64Array;
+  readonly specX: Float64Array;
+  readonly specXb: Float64Array;
+  readonly specY: Float64Array;
+}
+const scratchBySize = new Map<number, CorrelatorScratch>();
+function correlatorScratch(n: number): CorrelatorScratch {
+  let s = scratchBySize.get(n);
+  if (!s) {
+    s = { tmp: new Float64Array(n), specX: new Float64Array(n + 2), specXb: new Float64Array(n + 2), specY: new Float64Array(n + 2) };
+    scratchBySize.set(n, s);
+  }
+  return s;
 }
 
 /**
@@ -60,7 +82,7 @@ export class StreamingCorrelator {
   private readonly xBuf: Float64Array;
   /** [current block of y | zeros]; indices ≥ B are never written and stay zero. */
   private readonly yBuf: Float64Array;
-  /** Scratch: [current block of x | zeros], then the inverse transform's output. */
+  /** Scratch (shared): [current block of x | zeros], then the inverse transform's output. */
   private readonly tmp: Float64Array;
   private readonly specX: Float64Array;
   private readonly specXb: Float64Array;
@@ -88,10 +110,11 @@ export class StreamingCorrelator {
     const n = fftSize;
     this.xBuf = new Float64Array(n);
     this.yBuf = new Float64Array(n);
-    this.tmp = new Float64Array(n);
-    this.specX = new Float64Array(n + 2);
-    this.specXb = new Float64Array(n + 2);
-    this.specY = new Float64Array(n + 2);
+    const scratch = correlatorScratch(n);
+    this.tmp = scratch.tmp;
+    this.specX = scratch.specX;
+    this.specXb = scratch.specXb;
+    this.specY = scratch.specY;
     this.accAuto = new Float64Array(n + 2);
     this.accCross = new Float64Array(n + 2);
   }

@@ -6,11 +6,12 @@
  * most `lockTimeoutSec`, after which D = 0 is assumed and said so), and follows every later change
  * of D (drift, jumps) from the next output sample on.
  * History is kept in fixed rings (Float32: captured audio is float32 anyway and 16-bit PCM is exact
- * in it), so memory does not grow with the stream.
+ * in it), so memory does not grow with the stream; the delay tracker reads its full-rate frames from
+ * them too.
  */
 import type { StreamBlock } from '../stream/types.js';
 import { FD_HALF, interpolateAt } from '../dsp/fractional-delay.js';
-import { DelayTracker, type DelayLost, type DelayUpdate } from './delay-tracker.js';
+import { DelayTracker, type DelayLost, type DelayUpdate, type SampleHistory } from './delay-tracker.js';
 
 export interface AlignedChunk {
   ref: Float64Array;
@@ -34,7 +35,7 @@ export interface AlignerEvents {
   onDelay(update: DelayUpdate | DelayLost): void;
 }
 
-class History {
+class History implements SampleHistory {
   readonly data: Float32Array;
   written = 0;
   constructor(size: number) {
@@ -54,6 +55,17 @@ class History {
   /** Oldest index still held. */
   get oldest(): number {
     return Math.max(0, this.written - this.data.length);
+  }
+  /** Samples [from, from + out.length) into out if all are held (two block copies, float32 → float64 exact). */
+  copyRange(from: number, out: Float64Array): boolean {
+    const n = out.length;
+    const size = this.data.length;
+    if (from < 0 || from + n > this.written || this.written - from > size) return false;
+    const at = from % size;
+    const first = Math.min(n, size - at);
+    out.set(this.data.subarray(at, at + first), 0);
+    if (first < n) out.set(this.data.subarray(0, n - first), first);
+    return true;
   }
   /** Samples [from, from + out.length) into out, zero where not held. */
   copy(from: number, out: Float64Array): void {
@@ -110,11 +122,17 @@ export class Aligner {
     const fs = options.sampleRate;
     const maxDelay = Math.round((options.maxDelaySec ?? 1) * fs);
     this.lockTimeout = Math.round((options.lockTimeoutSec ?? 3) * fs);
-    this.tracker = new DelayTracker({ sampleRate: fs, maxDelaySec: options.maxDelaySec ?? 1 });
-    const size = this.lockTimeout + 2 * maxDelay + fs; // held before lock + the delay either way + a block
+    // What an output can still need: before the lock, everything since the start (up to the lock
+    // timeout; the first output pairs deg[D] with ref[0], or deg[0] with ref[−D]); after it, a delay
+    // change from −maxDelay to +maxDelay reaches 2·maxDelay back in ref while deg waits maxDelay for
+    // ref; the tracker's refinement frames (DelayTracker.historyNeeded). Plus one tracker refresh
+    // piece (≤ 0.5 s) appended before the drain, within the second.
+    const size = Math.max(this.lockTimeout, 2 * maxDelay, DelayTracker.historyNeeded(fs, options.maxDelaySec ?? 1)) + fs;
     this.ref = new History(size);
     this.deg = new History(size);
     this.noisy = options.withNoisy ? new History(size) : null;
+    // The tracker reads its refinement frames from these rings (appended before each tracker push).
+    this.tracker = new DelayTracker({ sampleRate: fs, maxDelaySec: options.maxDelaySec ?? 1, history: { ref: this.ref, deg: this.deg } });
     this.refSpan = new Span(this.ref);
     this.noisySpan = this.noisy && new Span(this.noisy);
     this.chunk = options.chunk ?? 1024;

@@ -22,8 +22,10 @@
  * last step computes (the same frames), so a refresh's estimate is the same either way; the one
  * difference: a fine peak that is clear counts as a clear peak even where the coarse one would not have.
  *
- * Memory is fixed by the window: two decimated rings and two full-rate rings of the refinement span;
- * the frames and the GCC-PHAT cross-spectra are scratch shared by the trackers of a thread.
+ * Memory is fixed by the window: two decimated rings, and two full-rate rings of the refinement span
+ * unless the caller lends its history (the live aligner's float32 rings: for captured audio, float32
+ * already, the same samples); the frames and the GCC-PHAT cross-spectra are scratch shared by the
+ * trackers of a thread.
  */
 import { GccPhat, type DelayEstimate } from '../dsp/gcc-phat.js';
 import { lineFit, tCritical95 } from '../dsp/line-fit.js';
@@ -36,6 +38,19 @@ export interface DelayTrackerOptions {
   windowSec?: number;
   /** Time between estimates, seconds of stream (default 0.5). */
   refreshSec?: number;
+  /**
+   * The full-rate history of ref and deg, when the caller keeps one anyway (the live aligner): the
+   * tracker then reads its refinement frames there instead of keeping its own rings. It must hold the
+   * samples of every `push` before that push (from the stream's first sample on, indices counting
+   * from 0), at least REFINE_FRAME + maxDelay + 4·decimation + 8 of them back from the newest.
+   */
+  history?: { ref: SampleHistory; deg: SampleHistory };
+}
+
+/** Samples of a stream by index (0: the first pushed), for the refinement frames. */
+export interface SampleHistory {
+  /** Samples [from, from + out.length) into out; false (out unspecified) unless all are held. */
+  copyRange(from: number, out: Float64Array): boolean;
 }
 
 export interface DelayUpdate {
@@ -97,7 +112,7 @@ interface Found {
   point: Point | null;
 }
 
-class Ring {
+class Ring implements SampleHistory {
   readonly data: Float64Array;
   written = 0;
   constructor(size: number) {
@@ -122,12 +137,14 @@ class Ring {
   }
   /** Copy the last `out.length` samples ending `back` samples before the newest into out. */
   copyLast(out: Float64Array, back = 0): boolean {
+    return this.copyRange(this.written - back - out.length, out);
+  }
+  copyRange(start: number, out: Float64Array): boolean {
     const n = out.length;
-    const end = this.written - back;
-    if (end - n < 0 || this.written - (end - n) > this.data.length) return false;
+    if (start < 0 || start + n > this.written || this.written - start > this.data.length) return false;
     // Two block copies around the ring's wrap point.
     const size = this.data.length;
-    const from = (end - n) % size;
+    const from = start % size;
     const first = Math.min(n, size - from);
     out.set(this.data.subarray(from, from + first), 0);
     if (first < n) out.set(this.data.subarray(0, n - first), first);
@@ -156,8 +173,10 @@ export class DelayTracker {
   private readonly fine: GccPhat;
   private readonly coarseRef: Ring;
   private readonly coarseDeg: Ring;
-  private readonly fullRef: Ring;
-  private readonly fullDeg: Ring;
+  private readonly fullRef: SampleHistory;
+  private readonly fullDeg: SampleHistory;
+  /** The tracker's own full-rate rings (null: it reads `options.history`). */
+  private readonly ownFull: { ref: Ring; deg: Ring } | null;
   private readonly windowCoarse: number;
   private readonly coarseFrameRef: Float64Array;
   private readonly coarseFrameDeg: Float64Array;
@@ -207,10 +226,23 @@ export class DelayTracker {
     this.coarseDeg = new Ring(windowCoarse);
     this.fine = new GccPhat(REFINE_FRAME, 2 * this.decimation + 2, { sharedCross: true });
     // The refinement compares ref shifted by the coarse lag with deg: keep maxDelay more of ref.
-    this.fullRef = new Ring(REFINE_FRAME + this.maxDelay + 4 * this.decimation + 8);
-    this.fullDeg = new Ring(REFINE_FRAME + this.maxDelay + 4 * this.decimation + 8);
+    if (options.history) {
+      this.ownFull = null;
+      this.fullRef = options.history.ref;
+      this.fullDeg = options.history.deg;
+    } else {
+      const span = DelayTracker.historyNeeded(fs, options.maxDelaySec);
+      this.ownFull = { ref: new Ring(span), deg: new Ring(span) };
+      this.fullRef = this.ownFull.ref;
+      this.fullDeg = this.ownFull.deg;
+    }
     this.refresh = Math.round((options.refreshSec ?? 0.5) * fs);
     this.nextRefresh = Math.min(this.refresh * 2, Math.round(windowCoarse * this.decimation));
+  }
+
+  /** How many of the newest samples a lent `history` must hold (see DelayTrackerOptions.history). */
+  static historyNeeded(sampleRate: number, maxDelaySec = 1): number {
+    return REFINE_FRAME + Math.round(maxDelaySec * sampleRate) + 4 * Math.max(1, Math.round(sampleRate / COARSE_RATE_HZ)) + 8;
   }
 
   /** The accepted delay in samples (deg lags ref when positive), or null before the first lock. */
@@ -300,9 +332,12 @@ export class DelayTracker {
   push(ref: Float64Array, deg: Float64Array): DelayUpdate | null {
     let update: DelayUpdate | null = null;
     const q = this.decimation;
+    const own = this.ownFull;
     for (let i = 0; i < ref.length; i++) {
-      this.fullRef.push(ref[i]);
-      this.fullDeg.push(deg[i]);
+      if (own) {
+        own.ref.push(ref[i]);
+        own.deg.push(deg[i]);
+      }
       // Boxcar average before decimation: a crude anti-alias filter, enough for locating a peak.
       this.accRef += ref[i];
       this.accDeg += deg[i];
@@ -416,7 +451,7 @@ export class DelayTracker {
     let delay = coarseDelay;
     let confidence = coarseConfidence;
     let point: Point | null = null;
-    if (this.fullDeg.written >= REFINE_FRAME + Math.abs(delay) + 2 * this.decimation + 2) {
+    if (this.samples >= REFINE_FRAME + Math.abs(delay) + 2 * this.decimation + 2) {
       const f = this.decimation > 1 ? this.refine(delay) : null;
       if (this.decimation > 1 && f) {
         delay += f.delaySamples;
@@ -451,7 +486,7 @@ export class DelayTracker {
     if (this.decimation === 1 || this.sinceFull >= FULL_SEARCH_EVERY - 1 || !(this.fullConfidence > 0)) return null;
     let delay = Math.round(this.intercept + this.slope * this.samples);
     const reach = 2 * this.decimation + 2;
-    if (Math.abs(delay) + reach > this.maxDelay || this.fullDeg.written < REFINE_FRAME + Math.abs(delay) + 2 * reach) return null;
+    if (Math.abs(delay) + reach > this.maxDelay || this.samples < REFINE_FRAME + Math.abs(delay) + 2 * reach) return null;
     const minConfidence = FAST_CONFIDENCE_RATIO * this.fullConfidence;
     // As the full search's two refinements: the whole-sample peak near the model, then (unless that is
     // where it was looked for) once more around it, whose estimate gives the fraction.
@@ -471,7 +506,8 @@ export class DelayTracker {
   private refine(delay: number): DelayEstimate | null {
     const backRef = Math.max(0, delay);
     const backDeg = Math.max(0, -delay);
-    if (!this.fullRef.copyLast(this.fineRef, backRef) || !this.fullDeg.copyLast(this.fineDeg, backDeg)) return null;
+    const end = this.samples - REFINE_FRAME;
+    if (!this.fullRef.copyRange(end - backRef, this.fineRef) || !this.fullDeg.copyRange(end - backDeg, this.fineDeg)) return null;
     this.fine.reset();
     this.fine.accumulate(this.fineRef, this.fineDeg);
     const f = this.fine.estimate();

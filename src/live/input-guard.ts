@@ -26,10 +26,13 @@ function finiteCopy(x: Float64Array): Float64Array {
   return out;
 }
 
+/** Silence for gap filling, shared by every guard of the thread (nothing downstream writes its input). */
+const ZEROS = new Float64Array(4096);
+
 export class InputGuard {
   /** t0 the next block should have (samples received, gaps filled). */
   expectedT0 = 0;
-  private readonly zeros = new Float64Array(4096);
+  private readonly zeros = ZEROS;
 
   constructor(
     readonly sampleRate: number,
