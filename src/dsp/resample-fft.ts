@@ -468,7 +468,8 @@ function foldProductPair(
       sbr += br * gr - bi * gi;
       sbi += br * gi + bi * gr;
     }
-    // ... and bins above N/2 as conjugates of bins p·M − f.
+    // ... and bins above N/2 as conjugates of bins p·M − f. (The same loads as the loop above; two
+    // loops rather than one with a sign, so the hot loop has no branch.)
     for (let p = 1, q2 = step - f2; p <= halfF; p++, q2 += step) {
       gr = g[q2];
       gi = g[q2 + 1];
