@@ -12,15 +12,18 @@
  * slope); `model` extrapolates the delay along it between estimates and through pauses. After a lock,
  * LOST_AFTER refreshes in a row with signal in both streams and no clear peak give a 'lost' update.
  *
- * Once locked, most refreshes skip the coarse ±maxDelay search (two thirds of an estimate's cost): the
- * refinement runs directly around the model's delay and is used when its peak is clear (at least
- * MIN_FINE_CONFIDENCE and FAST_CONFIDENCE_RATIO of the last full search's) and within a sample of the
- * whole-sample delay it settles on. Otherwise (a jump, drift beyond the ±(2·decimation + 2) fine range,
- * loss, silence, a pause) the same refresh falls back to the full search, and every
- * FULL_SEARCH_EVERY-th refresh is a full one anyway, as are all refreshes before a lock, while lost and
- * while a jump awaits confirmation. A refinement around the right lag computes what the full search's
- * last step computes (the same frames), so a refresh's estimate is the same either way; the one
- * difference: a fine peak that is clear counts as a clear peak even where the coarse one would not have.
+ * Once locked with deg lagging ref (D ≥ 0), most refreshes skip the coarse ±maxDelay search (two
+ * thirds of an estimate's cost): the refinement runs directly around the model's delay and is used
+ * when its peak is clear (at least MIN_FINE_CONFIDENCE and FAST_CONFIDENCE_RATIO of the last full
+ * search's) and within a sample of the whole-sample delay it settles on. Otherwise (a jump, drift
+ * beyond the ±(2·decimation + 2) fine range, loss, silence, a pause) the same refresh falls back to
+ * the full search, and every FULL_SEARCH_EVERY-th refresh is a full one anyway, as are all refreshes
+ * before a lock, while lost, while a jump awaits confirmation and while D < 0 (the refinement frames
+ * then end |D| before deg's newest sample, so a jump would be seen later than the coarse search sees
+ * it). Around the right lag the refinement computes what the full search's last step computes (the
+ * same frames), so a refresh's estimate is the same either way, with one difference: a clear fine
+ * peak counts where the coarse search found none (e.g. its 2 s window straddling a jump, or holding a
+ * quiet second), so the tracker may have an estimate where it had none before.
  *
  * Memory is fixed by the window: two decimated rings, and two full-rate rings of the refinement span
  * unless the caller lends its history (the live aligner's float32 rings: for captured audio, float32
@@ -485,6 +488,9 @@ export class DelayTracker {
     if (this.current === null || this.lost || this.candidate !== null || this.points.length === 0) return null;
     if (this.decimation === 1 || this.sinceFull >= FULL_SEARCH_EVERY - 1 || !(this.fullConfidence > 0)) return null;
     let delay = Math.round(this.intercept + this.slope * this.samples);
+    // deg leading ref (D < 0): the refinement frames end |D| before deg's newest sample, which the
+    // coarse search does see (a jump would be found later), so those refreshes search fully.
+    if (delay < 0) return null;
     const reach = 2 * this.decimation + 2;
     if (Math.abs(delay) + reach > this.maxDelay || this.samples < REFINE_FRAME + Math.abs(delay) + 2 * reach) return null;
     const minConfidence = FAST_CONFIDENCE_RATIO * this.fullConfidence;
