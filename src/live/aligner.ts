@@ -42,8 +42,15 @@ class History implements SampleHistory {
     this.data = new Float32Array(size);
   }
   append(x: Float64Array): void {
+    // Block copies up to the wrap point (float64 → float32 rounds as an element store does).
     const n = this.data.length;
-    for (let i = 0; i < x.length; i++) this.data[(this.written + i) % n] = x[i];
+    let at = this.written % n;
+    for (let i = 0; i < x.length; ) {
+      const take = Math.min(x.length - i, n - at);
+      this.data.set(x.subarray(i, i + take), at);
+      i += take;
+      at = 0;
+    }
     this.written += x.length;
   }
   has(index: number): boolean {
@@ -212,6 +219,7 @@ export class Aligner {
     const K = FD_HALF;
     for (;;) {
       const { intercept, slope } = this.model;
+      if (slope === 0 && Number.isInteger(intercept) && this.copyWhole(intercept)) continue;
       let n = 0;
       while (n < this.chunk) {
         const m = this.next + n;
@@ -237,13 +245,36 @@ export class Aligner {
         }
         return;
       }
-      this.next += n;
-      this.events.onChunk({
-        ref: this.outRef.subarray(0, n),
-        deg: this.outDeg.subarray(0, n),
-        noisy: this.noisy ? this.outNoisy.subarray(0, n) : undefined,
-        degEnd: this.next,
-      });
+      this.handOn(n);
     }
+  }
+
+  /**
+   * A whole-sample delay D: the next outputs are stored samples (deg[m], ref[m − D]), copied as blocks
+   * while all of them are held (what the per-sample loop would produce, without its per-sample checks).
+   * False when nothing can be copied that way.
+   */
+  private copyWhole(d: number): boolean {
+    const m0 = this.next;
+    const i0 = m0 - d;
+    const noisy = this.noisy;
+    const n = Math.min(this.chunk, this.deg.written - m0, this.ref.written - i0, noisy ? noisy.written - i0 : Infinity);
+    if (!(n > 0) || m0 < this.deg.oldest || i0 < 0 || i0 < this.ref.oldest || (noisy && i0 < noisy.oldest)) return false;
+    this.deg.copyRange(m0, this.outDeg.subarray(0, n));
+    this.ref.copyRange(i0, this.outRef.subarray(0, n));
+    if (noisy) noisy.copyRange(i0, this.outNoisy.subarray(0, n));
+    this.handOn(n);
+    return true;
+  }
+
+  /** The next n outputs (in the out buffers) to the consumer. */
+  private handOn(n: number): void {
+    this.next += n;
+    this.events.onChunk({
+      ref: this.outRef.subarray(0, n),
+      deg: this.outDeg.subarray(0, n),
+      noisy: this.noisy ? this.outNoisy.subarray(0, n) : undefined,
+      degEnd: this.next,
+    });
   }
 }

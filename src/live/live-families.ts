@@ -108,7 +108,7 @@ function sumsFamily<A extends SumAccumulator<A>>(c: LiveFamilyContext, make: () 
       const r = w.window(ctx.hops(win), reads);
       return Object.fromEntries(selected.map(([key], i) => [key, { value: r[i].value.value, uncertainty: r[i].uncertainty }]));
     },
-    advance: () => w.ring.advance(),
+    advance: () => w.advance(),
   };
 }
 
@@ -150,7 +150,7 @@ function framesFamily(
       return out;
     },
     advance: () => {
-      for (const w of windows) w.ring.advance();
+      for (const w of windows) w.advance();
     },
     end: acc.end,
   };
@@ -170,13 +170,17 @@ class RecentAudio {
     return this.ref.length;
   }
   update({ ref, deg }: PairBlock): void {
+    // Block copies (float64 → float32 rounds as an element store does), in pieces up to the wrap.
     const cap = this.ref.length;
-    for (let i = 0; i < ref.length; i++) {
+    const n = ref.length;
+    for (let i = 0; i < n; ) {
       const j = (this.written + i) % cap;
-      this.ref[j] = ref[i];
-      this.deg[j] = deg[i];
+      const take = Math.min(n - i, cap - j);
+      this.ref.set(ref.subarray(i, i + take), j);
+      this.deg.set(deg.subarray(i, i + take), j);
+      i += take;
     }
-    this.written += ref.length;
+    this.written += n;
   }
   /** The held audio in time order (allocates: called every few seconds, not per block). */
   snapshot(): { ref: Float64Array; deg: Float64Array } {
@@ -184,10 +188,13 @@ class RecentAudio {
     const n = Math.min(cap, this.written);
     const ref = new Float64Array(n);
     const deg = new Float64Array(n);
-    const start = this.written - n;
-    for (let i = 0; i < n; i++) {
-      ref[i] = this.ref[(start + i) % cap];
-      deg[i] = this.deg[(start + i) % cap];
+    const from = (this.written - n) % cap;
+    const first = Math.min(n, cap - from);
+    ref.set(this.ref.subarray(from, from + first), 0);
+    deg.set(this.deg.subarray(from, from + first), 0);
+    if (first < n) {
+      ref.set(this.ref.subarray(0, n - first), first);
+      deg.set(this.deg.subarray(0, n - first), first);
     }
     return { ref, deg };
   }

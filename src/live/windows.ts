@@ -26,10 +26,25 @@ export class HopRingOf<T extends { reset(): void }> {
     this.filled = Math.min(this.slots.length, this.filled + 1);
   }
 
-  /** Visit the last `count` slots including the current one, oldest first (fewer early in a stream). */
-  forLast(count: number, visit: (slot: T) => void): void {
+  /** Index of the current slot (0..size−1). */
+  get headIndex(): number {
+    return this.head;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /**
+   * Visit the last `count` slots including the current one, oldest first (fewer early in a stream),
+   * with each slot's index.
+   */
+  forLast(count: number, visit: (slot: T, index: number) => void): void {
     const n = Math.min(count, this.filled);
-    for (let k = n - 1; k >= 0; k--) visit(this.slots[(this.head - k + this.slots.length) % this.slots.length]);
+    for (let k = n - 1; k >= 0; k--) {
+      const i = (this.head - k + this.slots.length) % this.slots.length;
+      visit(this.slots[i], i);
+    }
   }
 }
 
@@ -51,16 +66,36 @@ export class SumWindows<A extends SumAccumulator<A>> {
   readonly total: A;
   private readonly scratch: A;
   private readonly perHop: RunningStats[] = [];
+  /**
+   * The reads' values of each closed hop, computed once (a closed hop no longer changes; a window
+   * reads up to 100 of them at every report): values and null flags by slot × read, valid per slot.
+   */
+  private hopReads: readonly ((a: A) => MetricValue)[] | null = null;
+  private hopValues = new Float64Array(0);
+  private hopNull = new Uint8Array(0);
+  private readonly hopValid: Uint8Array;
+  /** Bumped by every change; a window asked for again before one is served from `memo`. */
+  private version = 0;
+  private readonly memo = new Map<number, { version: number; reads: readonly ((a: A) => MetricValue)[]; result: { value: MetricValue; uncertainty: number | null }[] }>();
 
   constructor(make: () => A, slots: number) {
     this.ring = new HopRingOf(slots, make);
     this.total = make();
     this.scratch = make();
+    this.hopValid = new Uint8Array(slots);
   }
 
   update(block: { ref: Float64Array; deg: Float64Array; noisy?: Float64Array }): void {
     this.ring.current.update(block);
     this.total.update(block);
+    this.version++;
+  }
+
+  /** Close the current hop and open a new one (its slot's cached values are dropped). */
+  advance(): void {
+    this.ring.advance();
+    this.hopValid[this.ring.headIndex] = 0;
+    this.version++;
   }
 
   /**
@@ -68,19 +103,46 @@ export class SumWindows<A extends SumAccumulator<A>> {
    * error of its per-hop values.
    */
   window(hops: number, reads: readonly ((a: A) => MetricValue)[]): { value: MetricValue; uncertainty: number | null }[] {
+    const memo = this.memo.get(hops);
+    if (memo && memo.version === this.version && memo.reads === reads) return memo.result;
     const s = this.scratch;
     s.reset();
     const perHop = this.perHop;
     while (perHop.length < reads.length) perHop.push(new RunningStats());
     for (const st of perHop) st.reset();
-    this.ring.forLast(hops, (slot) => {
+    const r = reads.length;
+    if (this.hopReads !== reads) {
+      this.hopReads = reads;
+      this.hopValues = new Float64Array(this.ring.size * r);
+      this.hopNull = new Uint8Array(this.ring.size * r);
+      this.hopValid.fill(0);
+    }
+    const values = this.hopValues;
+    const isNull = this.hopNull;
+    const valid = this.hopValid;
+    const head = this.ring.headIndex;
+    this.ring.forLast(hops, (slot, index) => {
       s.merge(slot);
-      for (let i = 0; i < reads.length; i++) {
-        const v = reads[i](slot).value;
-        if (v !== null) perHop[i].add(v);
+      if (index === head) {
+        for (let i = 0; i < r; i++) {
+          const v = reads[i](slot).value;
+          if (v !== null) perHop[i].add(v);
+        }
+        return;
       }
+      if (!valid[index]) {
+        for (let i = 0; i < r; i++) {
+          const v = reads[i](slot).value;
+          values[index * r + i] = v ?? 0;
+          isNull[index * r + i] = v === null ? 1 : 0;
+        }
+        valid[index] = 1;
+      }
+      for (let i = 0; i < r; i++) if (!isNull[index * r + i]) perHop[i].add(values[index * r + i]);
     });
-    return reads.map((read, i) => ({ value: read(s), uncertainty: perHop[i].standardError() }));
+    const result = reads.map((read, i) => ({ value: read(s), uncertainty: perHop[i].standardError() }));
+    this.memo.set(hops, { version: this.version, reads, result });
+    return result;
   }
 }
 
@@ -89,6 +151,9 @@ export class FrameWindows {
   readonly ring: HopRingOf<RunningStats>;
   latest: number | null = null;
   private readonly scratch = new RunningStats();
+  /** Bumped by every change; a window asked for again before one is served from `memo`. */
+  private version = 0;
+  private readonly memo = new Map<number, { version: number; result: { value: MetricValue; uncertainty: number | null } }>();
 
   /** `span`: the values' windows overlap by (span − 1)/span (RunningStats.standardError). */
   constructor(slots: number, private readonly span = 1) {
@@ -99,13 +164,23 @@ export class FrameWindows {
     if (Number.isNaN(v)) return;
     this.ring.current.add(v);
     this.latest = v;
+    this.version++;
+  }
+
+  /** Close the current hop and open a new one. */
+  advance(): void {
+    this.ring.advance();
+    this.version++;
   }
 
   window(hops: number): { value: MetricValue; uncertainty: number | null } {
+    const memo = this.memo.get(hops);
+    if (memo && memo.version === this.version) return memo.result;
     const s = this.scratch;
     s.reset();
     this.ring.forLast(hops, (slot) => s.merge(slot));
-    if (s.count === 0) return { value: { value: null, reason: 'no frames in this window yet' }, uncertainty: null };
-    return { value: { value: s.mean }, uncertainty: s.standardError(this.span) };
+    const result = s.count === 0 ? { value: { value: null, reason: 'no frames in this window yet' }, uncertainty: null } : { value: { value: s.mean }, uncertainty: s.standardError(this.span) };
+    this.memo.set(hops, { version: this.version, result });
+    return result;
   }
 }
