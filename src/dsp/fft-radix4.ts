@@ -499,21 +499,21 @@ function firstStage8(src: Float64Array, dst: Float64Array, from: Int32Array, m: 
 }
 
 /**
- * Split for one pair of bins (a, M − a): from Z[a] = (ar, ai) and Z[M−a] = (br, bi), writes
- * X[a] = E + W_N^a·O at out[ja] and X[M−a] = conj(E − W_N^a·O) at out[jb], where
- * 2E = Z[a] + conj Z[M−a], 2O = (Z[a] − conj Z[M−a])/i and W_N^a = (c, −s).
+ * Split for one pair of bins (a, M − a), in place: from Z[a] = (ar, ai) at out[ja] and
+ * Z[M−a] = (br, bi) at out[jb], writes X[a] = E + W_N^a·O at out[ja] and X[M−a] = conj(E − W_N^a·O)
+ * at out[jb], where 2E = Z[a] + conj Z[M−a], 2O = (Z[a] − conj Z[M−a])/i and W_N^a = (c, −s) =
+ * (split[ja], split[ja + 1]). Its arguments are arrays and indices only: V8 boxes (allocates) every
+ * double argument of a call it does not inline, and inside `SepmPowerSpectrum.power` it inlined
+ * `lastStageAndSplit` but not this (33 MB of heap numbers per 60 s pair in sepm-spectral); callers
+ * store Z[a], Z[M−a] into `out` first (a store and a load instead of an allocation).
  */
-function splitPair(
-  out: Float64Array,
-  ja: number,
-  jb: number,
-  c: number,
-  s: number,
-  ar: number,
-  ai: number,
-  br: number,
-  bi: number,
-): void {
+function splitPair(out: Float64Array, ja: number, jb: number, split: Float64Array): void {
+  const c = split[ja];
+  const s = split[ja + 1];
+  const ar = out[ja];
+  const ai = out[ja + 1];
+  const br = out[jb];
+  const bi = out[jb + 1];
   const er = ar + br;
   const ei = ai - bi;
   const or = ai + bi;
@@ -537,7 +537,7 @@ function splitSmall(out: Float64Array, split: Float64Array, m: number): void {
   for (let a = 1; a <= m / 2; a++) {
     const ja = 2 * a;
     const jb = 2 * (m - a);
-    splitPair(out, ja, jb, split[ja], split[ja + 1], out[ja], out[ja + 1], out[jb], out[jb + 1]);
+    splitPair(out, ja, jb, split);
   }
 }
 
@@ -587,7 +587,11 @@ function lastStageAndSplit(
     d[2 * m + 1] = 0;
     d[2 * l2] = t0r - t2r;
     d[2 * l2 + 1] = -(t0i - t2i);
-    splitPair(d, l2, 3 * l2, split[l2], split[l2 + 1], t1r + t3i, t1i - t3r, t1r - t3i, t1i + t3r);
+    d[l2] = t1r + t3i;
+    d[l2 + 1] = t1i - t3r;
+    d[3 * l2] = t1r - t3i;
+    d[3 * l2 + 1] = t1i + t3r;
+    splitPair(d, l2, 3 * l2, split);
   }
   for (let k = 1; 2 * k <= len; k++) {
     const kk = len - k;
@@ -656,13 +660,33 @@ function lastStageAndSplit(
     t3i = b1i - b3i;
     // Pairs (a, M − a): (k, k' + 3L), (k + L, k' + 2L), (k' + L, k + 2L), (k', k + 3L).
     let ja = 2 * k;
-    splitPair(d, ja, 2 * m - ja, split[ja], split[ja + 1], p0r, p0i, t1r - t3i, t1i + t3r);
+    let jb = 2 * m - ja;
+    d[ja] = p0r;
+    d[ja + 1] = p0i;
+    d[jb] = t1r - t3i;
+    d[jb + 1] = t1i + t3r;
+    splitPair(d, ja, jb, split);
     ja = 2 * k + l2;
-    splitPair(d, ja, 2 * m - ja, split[ja], split[ja + 1], p1r, p1i, t0r - t2r, t0i - t2i);
+    jb = 2 * m - ja;
+    d[ja] = p1r;
+    d[ja + 1] = p1i;
+    d[jb] = t0r - t2r;
+    d[jb + 1] = t0i - t2i;
+    splitPair(d, ja, jb, split);
     ja = 2 * kk + l2;
-    splitPair(d, ja, 2 * m - ja, split[ja], split[ja + 1], t1r + t3i, t1i - t3r, p2r, p2i);
+    jb = 2 * m - ja;
+    d[ja] = t1r + t3i;
+    d[ja + 1] = t1i - t3r;
+    d[jb] = p2r;
+    d[jb + 1] = p2i;
+    splitPair(d, ja, jb, split);
     ja = 2 * kk;
-    splitPair(d, ja, 2 * m - ja, split[ja], split[ja + 1], t0r + t2r, t0i + t2i, p3r, p3i);
+    jb = 2 * m - ja;
+    d[ja] = t0r + t2r;
+    d[ja + 1] = t0i + t2i;
+    d[jb] = p3r;
+    d[jb + 1] = p3i;
+    splitPair(d, ja, jb, split);
   }
 }
 
@@ -675,8 +699,9 @@ function lastStageAndSplit(
  *
  * The butterfly is written out here and in `lastStageAndSplit` rather than shared through a helper:
  * V8 boxes the double arguments of any call it does not inline, and whether it inlines depends on
- * size budgets of the caller. The helpers that remain (`dft4`, `splitPair`) sit in callers that are
- * too large to be inlined themselves; the allocation test in test/dsp/fft-radix4.test.ts guards that.
+ * size budgets of the caller. `splitPair` takes no double arguments (see there); `dft4` sits in
+ * callers that are too large to be inlined themselves; the allocation test in
+ * test/dsp/fft-radix4.test.ts guards that.
  */
 function radix4Stage(d: Float64Array, tw: Float64Array, t0: number, len: number, begin: number, stop: number): void {
   const l2 = 2 * len; // L complex in doubles
