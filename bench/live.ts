@@ -2,7 +2,8 @@
 import { createLiveEngineSession } from '../src/live/engine.js';
 import { table, time } from './harness.js';
 
-function speechLike(n: number, rate: number, seed: number): Float64Array {
+/** A speech-like float32 test signal: LCG noise low-passed, in syllables, every third second quiet (also used by test/live). */
+export function speechLike(n: number, rate: number, seed: number): Float64Array {
   let s = seed;
   let lp = 0;
   return Float64Array.from({ length: n }, (_, i) => {
