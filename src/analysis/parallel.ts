@@ -4,8 +4,10 @@
  * (constant memory in every thread); the families' values are merged, then the derived keys.
  * Values are identical to the single-threaded analysis (each family sees exactly the same blocks).
  *
- * It pays for long files only: a worker costs ~30–60 ms to start (module loading), so short files
- * and in-memory signals stay on one thread.
+ * The workers are started before the plan, from the files' lengths, so that their start (module
+ * loading, opening the files: 100–200 ms on a cold process) overlaps the main thread's alignment
+ * instead of following it; they wait for the plan, then score. It pays for long files only, so short
+ * files and in-memory signals stay on one thread.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -14,41 +16,47 @@ import { selectMetrics, type MetricFamily } from '../metrics/registry.js';
 import type { ReferenceFreeMetrics } from '../metrics/reference-free/types.js';
 import { finishAnalysis, planAnalysis, scoreAligned, type AnalysisPlan, type AnalyzeOptions, type ScoredFamilies, type SourceAnalysis } from './analyze.js';
 import { openInputs } from './load-inputs.js';
-import type { ScoreJob, ScoreReply } from './score-worker.js';
+import type { PlanMessage, ScoreJob, ScoreReply } from './score-worker.js';
 
-/** Shortest scored signal (s) for which a second thread is started by default. */
+/** Shortest input (s; the shortest of the files) for which a second thread is started by default. */
 export const PARALLEL_MIN_SEC = 20;
 
 /**
- * Relative cost of each family per second of audio (measured on 16 kHz speech, `npm run bench`), for
- * a greedy split into equal shares. Families not listed cost little.
+ * Relative cost of each family (ms per second of 16 kHz speech, each family alone on a 60 s corpus pair,
+ * in-process, warm), for a greedy split into equal shares. Families not listed (derived ones) cost
+ * nothing of their own. Remeasure when a family's kernels change: an unequal split leaves a core idle.
  */
-const FAMILY_COST: Partial<Record<MetricFamily, number>> = {
-  'sepm-spectral': 10,
-  llr: 8,
-  stoi: 10,
-  pesq: 10,
-  pmsqe: 4,
-  spectral: 4,
-  features: 4,
-  cisdr: 4,
-  'reference-free': 3,
-  segsnr: 1,
-  energy: 0.5,
-  sisdr: 0.5,
-  wsdr: 0.5,
+export const FAMILY_COST: Partial<Record<MetricFamily, number>> = {
+  'sepm-spectral': 6.9,
+  stoi: 6.1,
+  pesq: 5.7,
+  llr: 3.5,
+  features: 3.1,
+  pmsqe: 2.5,
+  spectral: 2.2,
+  cisdr: 2.0,
+  'reference-free': 1.4,
+  segsnr: 0.5,
+  energy: 0.1,
+  sisdr: 0.1,
+  wsdr: 0.1,
+  sasdr: 0.1,
 };
 
 /** Split families into `n` shares of about equal cost (largest first, each to the lightest share). */
 export function splitFamilies(families: Iterable<MetricFamily>, n: number): MetricFamily[][] {
   const shares = Array.from({ length: n }, () => ({ cost: 0, families: [] as MetricFamily[] }));
-  const sorted = [...families].sort((a, b) => (FAMILY_COST[b] ?? 0.5) - (FAMILY_COST[a] ?? 0.5));
+  const cost = (f: MetricFamily) => FAMILY_COST[f] ?? 0;
+  const sorted = [...families].sort((a, b) => cost(b) - cost(a));
   for (const f of sorted) {
     const lightest = shares.reduce((a, b) => (b.cost < a.cost ? b : a));
     lightest.families.push(f);
-    lightest.cost += FAMILY_COST[f] ?? 0.5;
+    lightest.cost += cost(f);
   }
-  return shares.map((s) => s.families).filter((f) => f.length > 0);
+  // A share of derived families only (no cost of its own) is not worth a thread: they join the first.
+  const real = shares.filter((s) => s.cost > 0);
+  for (const s of shares) if (s.cost === 0 && s.families.length && real.length) real[0].families.push(...s.families);
+  return (real.length ? real : shares).map((s) => s.families).filter((f) => f.length > 0);
 }
 
 function startWorker(job: ScoreJob): Worker {
@@ -61,25 +69,49 @@ function startWorker(job: ScoreJob): Worker {
   return new Worker(new URL('./score-worker.js', here), { workerData: job });
 }
 
-function runWorker(job: ScoreJob): Promise<ScoredFamilies> {
-  return new Promise((resolve, reject) => {
-    const w = startWorker(job);
-    let settled = false;
-    w.once('message', (r: ScoreReply) => {
-      settled = true;
-      if (r.ok) resolve(r.scored);
-      else reject(r.code ? new EarshotError(r.code as ErrorCode, r.message) : new Error(r.message));
-      void w.terminate();
-    });
-    w.once('error', (e) => {
-      if (!settled) reject(e);
-      settled = true;
-    });
-    w.once('exit', (code) => {
-      if (!settled) reject(new Error(`metric worker exited with code ${code} before answering`));
-      settled = true;
-    });
+/** A started worker: `score(plan)` sends it the plan and resolves to its share; `stop()` ends it unasked. */
+interface ShareWorker {
+  score(plan: AnalysisPlan): Promise<ScoredFamilies>;
+  stop(): void;
+}
+
+function shareWorker(job: ScoreJob): ShareWorker {
+  const w = startWorker(job);
+  let settled = false;
+  let fail: Error | null = null;
+  let answer: ((r: ScoreReply) => void) | null = null;
+  let failed: ((e: Error) => void) | null = null;
+  const settle = (e: Error) => {
+    if (settled) return;
+    settled = true;
+    fail = e;
+    failed?.(e);
+  };
+  w.once('message', (r: ScoreReply) => {
+    if (settled) return;
+    settled = true;
+    answer?.(r);
+    void w.terminate();
   });
+  w.once('error', (e) => settle(e));
+  w.once('exit', (code) => settle(new Error(`metric worker exited with code ${code} before answering`)));
+  return {
+    score(plan) {
+      return new Promise((resolve, reject) => {
+        if (fail) return reject(fail);
+        answer = (r) => (r.ok ? resolve(r.scored) : reject(r.code ? new EarshotError(r.code as ErrorCode, r.message) : new Error(r.message)));
+        failed = reject;
+        w.postMessage({ plan } satisfies PlanMessage);
+      });
+    },
+    stop() {
+      // Not yet asked: it closes its files and ends. Asked and still scoring (this thread failed): it
+      // is terminated, as its answer is not wanted.
+      if (!answer) w.postMessage({ plan: null } satisfies PlanMessage);
+      else if (!settled) void w.terminate();
+      settled = true;
+    },
+  };
 }
 
 /** Merge the shares' values: each pair's keys from every share, the reference-free values from the one that has them. */
@@ -99,21 +131,29 @@ export async function analyzeFilesParallel(files: ScoreJob['files'], channel: nu
   const { threads: asked, ...analyzeOptions } = options;
   const selection = selectMetrics(analyzeOptions.metrics);
   const input = openInputs(files, channel);
+  let workers: ShareWorker[] = [];
   try {
+    // The split is decided before the plan, from the inputs' lengths (the scored span is at most the
+    // shortest), so that the workers start while this thread plans. No reference: nothing to split.
+    const shortest = Math.min(...[...input.refs, ...input.degs].map((s) => s.length)) / input.sampleRate;
+    const wanted = input.refs.length === 0 ? 1 : (asked ?? (shortest >= PARALLEL_MIN_SEC ? availableParallelism() : 1));
+    const shares = splitFamilies(selection.families, Math.max(1, Math.min(wanted, 8)));
+    const [mine, ...theirs] = shares;
+    workers = theirs.map((families) => shareWorker({ files, channel, families, options: analyzeOptions }));
     const planned = planAnalysis(input, analyzeOptions, selection);
     if ('report' in planned) return { ...planned, notesIn: input.notes, threads: 1 };
     const plan: AnalysisPlan = planned;
-    const wanted = asked ?? (plan.length / plan.sampleRate >= PARALLEL_MIN_SEC ? availableParallelism() : 1);
-    const shares = splitFamilies(selection.families, Math.max(1, Math.min(wanted, 8)));
-    if (shares.length <= 1) return { ...finishAnalysis(plan, scoreAligned(input, plan, selection.families, analyzeOptions), selection), notesIn: input.notes, threads: 1 };
-    const [mine, ...theirs] = shares;
-    const workers = theirs.map((families) => runWorker({ files, channel, plan, families, options: analyzeOptions }));
+    if (workers.length === 0) return { ...finishAnalysis(plan, scoreAligned(input, plan, selection.families, analyzeOptions), selection), notesIn: input.notes, threads: 1 };
+    const scoring = workers.map((w) => w.score(plan));
     // Failures in a worker surface when awaited below; the main thread's share runs meanwhile.
-    workers.forEach((p) => p.catch(() => undefined));
+    scoring.forEach((p) => p.catch(() => undefined));
     const own = scoreAligned(input, plan, new Set(mine), analyzeOptions);
-    const parts = [own, ...(await Promise.all(workers))];
+    const parts = [own, ...(await Promise.all(scoring))];
+    workers = [];
     return { ...finishAnalysis(plan, merge(parts), selection), notesIn: input.notes, threads: shares.length };
   } finally {
+    // Workers not asked, or still running when this thread failed, are stopped.
+    for (const w of workers) w.stop();
     input.close();
   }
 }
