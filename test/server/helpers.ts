@@ -34,6 +34,18 @@ export function testPair(seconds: number, sampleRate: number, seed = 1): { ref: 
   return { ref, deg, noisy };
 }
 
+/**
+ * Wait (bounded) until `cond` holds: frames the client has sent are processed by the server on its
+ * own schedule, so a test that reads server state must wait for it rather than for the socket.
+ */
+export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** Push signals as interleaved frames of `frame` samples; returns the number of frames per stream. */
 export async function pushFrames(
   client: IngestClient,

@@ -8,7 +8,7 @@ import { FeedSubscriber, IngestClient } from '../../src/server/client.js';
 import type { FeedMessage, HistoryMessage, SamplesMessage, SessionMessage, SpectrumMessage } from '../../src/server/feed-types.js';
 import { CLOSE_CODES } from '../../src/server/protocol.js';
 import { fakeEngineFactory } from './fake-engine.js';
-import { DEG, NOISY, REF, pushFrames, scrape, series, startTestServer, testPair, type TestServer } from './helpers.js';
+import { DEG, NOISY, REF, pushFrames, scrape, series, startTestServer, testPair, until, type TestServer } from './helpers.js';
 
 let ts: TestServer | undefined;
 afterEach(async () => {
@@ -73,6 +73,8 @@ describe('earshot server with a fake engine', () => {
       { stream: REF, samples: ref },
       { stream: DEG, samples: deg },
     ]);
+    // The frames are sent; wait until the engine's samples for the whole second have reached the server.
+    await until(() => (ts!.server.registry.get('m1')?.latest.get('snr\u0000total')?.t ?? 0) >= 1, 'the sample at t = 1 s');
     const feed = await FeedSubscriber.connect(ts.server.wsUrl, { session: 'm1' });
     // A late subscriber gets the recent history: series at 2 points per second and spectrogram columns.
     const history = await feed.next<HistoryMessage>((m) => m.type === 'history');
