@@ -6,8 +6,8 @@
  * stops the process when nobody listens. So:
  * - `refuseUpgrade` answers a refused upgrade itself: it writes the 101 handshake and a close frame
  *   with the code (browsers see close codes, never the HTTP status of a failed upgrade), half-closes,
- *   and discards whatever the peer sends unparsed until it closes, for at most REFUSE_GRACE_MS or
- *   REFUSED_MAX_BYTES. `ws` never sees the socket.
+ *   and discards whatever the peer sends unparsed until it closes, for at most REFUSE_GRACE_MS
+ *   (reading stops after REFUSED_MAX_BYTES). `ws` never sees the socket.
  * - `closeWithoutReading` ends an accepted WebSocket: close frame, no more reading, socket destroyed
  *   after the grace period if the peer has not closed by then.
  * Both leave an `'error'` listener on the socket: a reset peer is not an error of the server's.
@@ -47,7 +47,12 @@ export function closeFrame(code: number, reason: string): Buffer {
   return frame;
 }
 
-/** Destroy the socket once the peer has closed, or has sent too much, or after the grace period. */
+/**
+ * Destroy the socket once the peer has closed, or after the grace period; past REFUSED_MAX_BYTES stop
+ * reading instead (TCP flow control then holds the peer back at no cost to us). Destroying at once
+ * would reset a connection whose peer has not yet read the close frame: a browser that sends in
+ * `onopen` would see 1006 instead of the refusal's code.
+ */
 function discardUntilGone(socket: Duplex): void {
   let seen = 0;
   const timer = setTimeout(() => socket.destroy(), REFUSE_GRACE_MS);
@@ -56,7 +61,7 @@ function discardUntilGone(socket: Duplex): void {
   socket.on('end', () => socket.destroy());
   socket.on('data', (chunk: Buffer) => {
     seen += chunk.length;
-    if (seen > REFUSED_MAX_BYTES) socket.destroy();
+    if (seen > REFUSED_MAX_BYTES) socket.pause();
   });
 }
 
