@@ -264,6 +264,8 @@ export class FrameDelayTracker {
   private readonly specDeg: Float64Array;
   private readonly white: Float64Array;
   private readonly corr: Float64Array;
+  /** circularPeak's result: value, lag, sum of squares. */
+  private readonly peak = new Float64Array(3);
   private pos = 0;
   private nextFrame = 0;
   /** Lag (from the coarse one) of the last frame that gave an estimate. */
@@ -328,16 +330,12 @@ export class FrameDelayTracker {
     }
   }
 
+  // The loops live in the kernels below, not here: V8 compiled this method on-stack at its loops
+  // while the branches after them had no type feedback yet, then left the on-stack code cached and
+  // bailed out of it on every later frame (about 100 deoptimisations per 60 s file).
   private analyse(start: number): void {
     const n = this.frame;
-    const w = this.window;
-    const nr = this.ringRef.length;
-    let e = 0;
-    for (let i = 0; i < n; i++) {
-      const v = this.ringRef[(start + i) % nr];
-      e += v * v;
-      this.x[i] = v * w[i];
-    }
+    const e = windowFromRing(this.ringRef, start, this.window, this.x);
     if (Math.sqrt(e / n) < this.minLevel) return;
     this.fft.forward(this.x, this.specRef);
     // deg at the previous frame's lag (delays change seldom: the peak is then at 0 and the same
@@ -348,18 +346,11 @@ export class FrameDelayTracker {
     if (!this.whiten()) return;
     this.fft.inverse(this.white, this.corr);
     const R = this.range;
-    let best = 0;
-    let bestLag = 0;
-    let sumSq = 0;
-    for (let lag = -R - prev; lag <= R - prev; lag++) {
-      const v = this.corr[(lag + n) % n];
-      sumSq += v * v;
-      if (Math.abs(v) > Math.abs(best)) {
-        best = v;
-        bestLag = lag;
-      }
-    }
-    const rms = Math.sqrt(sumSq / (2 * R + 1));
+    const peak = this.peak;
+    circularPeak(this.corr, -R - prev, R - prev, peak);
+    const best = peak[0];
+    const bestLag = peak[1];
+    const rms = Math.sqrt(peak[2] / (2 * R + 1));
     if (!(rms > 0) || Math.abs(best) / rms < FRAME_MIN_PEAK_TO_RMS) return;
     let lag = prev;
     let from = bestLag;
@@ -388,6 +379,40 @@ export class FrameDelayTracker {
   private whiten(beta = 1): number {
     return phatCross(this.specRef, this.specDeg, this.white, this.frame, beta);
   }
+}
+
+/** x[i] = ring[(start + i) mod len] · w[i] for i < x.length; returns the unwindowed energy. */
+function windowFromRing(ring: Float64Array, start: number, w: Float64Array, x: Float64Array): number {
+  const nr = ring.length;
+  let e = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = ring[(start + i) % nr];
+    e += v * v;
+    x[i] = v * w[i];
+  }
+  return e;
+}
+
+/**
+ * Largest |corr| over the circular lags lo..hi (|lo|, |hi| < corr.length): out = [value (signed),
+ * its lag, Σ corr² over the lags]. The first of equal magnitudes wins.
+ */
+function circularPeak(corr: Float64Array, lo: number, hi: number, out: Float64Array): void {
+  const n = corr.length;
+  let best = 0;
+  let bestLag = 0;
+  let sumSq = 0;
+  for (let lag = lo; lag <= hi; lag++) {
+    const v = corr[(lag + n) % n];
+    sumSq += v * v;
+    if (Math.abs(v) > Math.abs(best)) {
+      best = v;
+      bestLag = lag;
+    }
+  }
+  out[0] = best;
+  out[1] = bestLag;
+  out[2] = sumSq;
 }
 
 interface Segment {

@@ -198,46 +198,20 @@ function localDelay(
   const block = Math.round(ENVELOPE_BLOCK_S * sampleRate);
   const nb = Math.floor((end - start) / block);
   if (nb < 4) return null;
+  // The loops are kernels of their own: inlined here, V8 compiled this function on-stack at them
+  // before the later branches had feedback, and bailed out of that code on later utterances.
   const er = new Float64Array(nb);
-  for (let b = 0; b < nb; b++) {
-    let s = 0;
-    for (let i = start + b * block; i < start + (b + 1) * block; i++) s += ref[i] * ref[i];
-    er[b] = s;
-  }
+  blockEnergies(ref, start, block, er);
   const lagBlocks = Math.floor(range / block);
-  const dStart = start + around - lagBlocks * block;
-  const nd = nb + 2 * lagBlocks;
-  const ed = new Float64Array(nd);
-  for (let b = 0; b < nd; b++) {
-    let s = 0;
-    const lo = dStart + b * block;
-    for (let i = Math.max(0, lo); i < Math.min(deg.length, lo + block); i++) s += deg[i] * deg[i];
-    ed[b] = s;
-  }
-  const compress = (x: Float64Array): void => {
-    let m = 0;
-    for (let i = 0; i < x.length; i++) m += x[i];
-    m /= x.length;
-    for (let i = 0; i < x.length; i++) x[i] = m > 0 && x[i] > m ? Math.log(x[i] / m) : 0;
-  };
-  compress(er);
-  compress(ed);
-  // Σ_b er[b]·ed[b + l + lagBlocks] per lag, visiting only non-zero reference blocks (same sums).
+  const ed = new Float64Array(nb + 2 * lagBlocks);
+  blockEnergies(deg, start + around - lagBlocks * block, block, ed);
+  compressEnvelope(er);
+  compressEnvelope(ed);
   const corr = new Float64Array(2 * lagBlocks + 1);
-  for (let b = 0; b < nb; b++) {
-    const e = er[b];
-    if (e === 0) continue;
-    for (let k = 0; k <= 2 * lagBlocks; k++) corr[k] += e * ed[b + k];
-  }
-  let best = -Infinity;
-  let crude = 0;
-  for (let l = -lagBlocks; l <= lagBlocks; l++) {
-    const s = corr[l + lagBlocks];
-    if (s > best || (s === best && Math.abs(l) < Math.abs(crude))) {
-      best = s;
-      crude = l;
-    }
-  }
+  envelopeCorrelation(er, ed, corr);
+  const peak = centredPeak(corr);
+  const best = peak.value;
+  const crude = peak.lag;
   if (!(best > 0)) return null;
   const coarse = around + crude * block;
   // Fine: GCC-PHAT over the utterance's loudest frames.
@@ -249,6 +223,48 @@ function localDelay(
   const est = gcc.estimate();
   if (!est || est.confidence < UTTERANCE_MIN_CONFIDENCE) return null;
   return coarse + est.delaySamples;
+}
+
+/** out[b] = Σ x[i]² over [lo + b·block, lo + (b+1)·block), samples outside x counting as 0. */
+function blockEnergies(x: Float64Array, lo: number, block: number, out: Float64Array): void {
+  for (let b = 0; b < out.length; b++) {
+    let s = 0;
+    const from = lo + b * block;
+    for (let i = Math.max(0, from); i < Math.min(x.length, from + block); i++) s += x[i] * x[i];
+    out[b] = s;
+  }
+}
+
+/** In place: log of the ratio to the mean where above the mean, else 0. */
+function compressEnvelope(x: Float64Array): void {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m += x[i];
+  m /= x.length;
+  for (let i = 0; i < x.length; i++) x[i] = m > 0 && x[i] > m ? Math.log(x[i] / m) : 0;
+}
+
+/** corr[k] = Σ_b er[b]·ed[b + k], visiting only non-zero er blocks (same sums). */
+function envelopeCorrelation(er: Float64Array, ed: Float64Array, corr: Float64Array): void {
+  for (let b = 0; b < er.length; b++) {
+    const e = er[b];
+    if (e === 0) continue;
+    for (let k = 0; k < corr.length; k++) corr[k] += e * ed[b + k];
+  }
+}
+
+/** Largest corr[l + L] over l = −L..L (L = (corr.length − 1)/2); ties go to the smaller |l|. */
+function centredPeak(corr: Float64Array): { value: number; lag: number } {
+  const half = (corr.length - 1) / 2;
+  let best = -Infinity;
+  let lag = 0;
+  for (let l = -half; l <= half; l++) {
+    const s = corr[l + half];
+    if (s > best || (s === best && Math.abs(l) < Math.abs(lag))) {
+      best = s;
+      lag = l;
+    }
+  }
+  return { value: best, lag };
 }
 
 /**
