@@ -84,17 +84,8 @@ export function globalDelay(ref: Float64Array, deg: Float64Array, sampleRate: nu
     const hi = Math.min(maxLag, nd - 1 - b);
     for (let lag = lo; lag <= hi; lag++) corr[lag + maxLag] += e * ed[b + lag];
   }
-  let best = -Infinity;
-  let crude = 0;
-  for (let lag = -maxLag; lag <= maxLag; lag++) {
-    const s = corr[lag + maxLag];
-    // Ties (e.g. no envelope at all) keep the lag nearest zero.
-    if (s > best || (s === best && Math.abs(lag) < Math.abs(crude))) {
-      best = s;
-      crude = lag;
-    }
-  }
-  const coarse = crude * block;
+  // Ties (e.g. no envelope at all) keep the lag nearest zero.
+  const coarse = centredPeak(corr).lag * block;
   // Fine: whitened cross-correlation of the loudest 64 ms frame pairs around the crude delay.
   let frame = 256;
   while (frame < FINE_FRAME_S * sampleRate) frame *= 2;
