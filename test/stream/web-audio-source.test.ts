@@ -174,8 +174,12 @@ describe('offline rendering', () => {
       source.blocks.subscribe({
         next: (b) => {
           blocks.push(b);
-          const until = performance.now() + 1; // 1 ms per 256 frames: slower than the render
-          while (performance.now() < until);
+          // The first block is held until the worklet has found the ring full and waited (its
+          // counters live in shared memory, so they can be read meanwhile); 10 s at most. A fixed
+          // delay per block was not slower than a render slowed down by a loaded machine.
+          if (blocks.length > 1) return;
+          const giveUp = performance.now() + 10_000;
+          while (source.stats().offlineWaits === 0 && performance.now() < giveUp);
         },
         error: reject,
         complete: resolve,
