@@ -133,6 +133,15 @@ export function mixSource(sources: SignalSource[]): SignalSource {
  * counted as the real inverse transform counts them (DC and Nyquist once, others twice); 0: none.
  */
 export function phatCross(r: Float64Array, d: Float64Array, out: Float64Array, n: number, beta = 1): number {
+  // Two kernels, not two loops here: V8 compiled this function on-stack at its first loop before the
+  // code after it had feedback, kept that code, and bailed out of it on later calls.
+  const maxMag = Math.sqrt(crossSpectrum(r, d, out, n));
+  if (!(maxMag > 0)) return 0;
+  return whitenCross(out, n, maxMag, beta);
+}
+
+/** out = conj(r)·d over bins 0..n/2; returns the largest |out|². */
+function crossSpectrum(r: Float64Array, d: Float64Array, out: Float64Array, n: number): number {
   let maxMag = 0;
   for (let k = 0; k <= n / 2; k++) {
     const re = r[2 * k] * d[2 * k] + r[2 * k + 1] * d[2 * k + 1];
@@ -142,8 +151,11 @@ export function phatCross(r: Float64Array, d: Float64Array, out: Float64Array, n
     const m = re * re + im * im;
     if (m > maxMag) maxMag = m;
   }
-  maxMag = Math.sqrt(maxMag);
-  if (!(maxMag > 0)) return 0;
+  return maxMag;
+}
+
+/** In place: each bin above 1e-12·maxMag scaled by |bin|^−β·maxMag^(β−1), the rest zeroed; returns the bins used (weighted). */
+function whitenCross(out: Float64Array, n: number, maxMag: number, beta: number): number {
   const floor = maxMag * 1e-12;
   let used = 0;
   for (let k = 0; k <= n / 2; k++) {
@@ -169,23 +181,36 @@ function envelope(src: SignalSource, hop: number): Float64Array {
   const env = new Float64Array(n);
   const block = new Float64Array(hop * 64);
   src.rewind();
-  let b = 0;
-  let acc = 0;
-  let inBlock = 0;
+  // [sum of squares so far, samples in the current block, next block]: the loop over samples is a
+  // kernel of its own, so that no on-stack-compiled code of this function (which calls a different
+  // `read` for ref and for deg) is kept and bailed out of.
+  const state = new Float64Array(3);
   for (;;) {
     const got = src.read(block, block.length);
     if (got === 0) break;
-    for (let i = 0; i < got; i++) {
-      acc += block[i] * block[i];
-      if (++inBlock === hop) {
-        env[b++] = Math.sqrt(acc / hop);
-        acc = 0;
-        inBlock = 0;
-      }
+    envelopeBlock(block, got, hop, env, state);
+  }
+  const b = state[2];
+  if (state[1] > 0 && b < n) env[b] = Math.sqrt(state[0] / state[1]);
+  return env;
+}
+
+/** RMS per `hop` samples of x[0, got) into env, carrying the running block in `state` (see `envelope`). */
+function envelopeBlock(x: Float64Array, got: number, hop: number, env: Float64Array, state: Float64Array): void {
+  let acc = state[0];
+  let inBlock = state[1];
+  let b = state[2];
+  for (let i = 0; i < got; i++) {
+    acc += x[i] * x[i];
+    if (++inBlock === hop) {
+      env[b++] = Math.sqrt(acc / hop);
+      acc = 0;
+      inBlock = 0;
     }
   }
-  if (inBlock > 0 && b < n) env[b] = Math.sqrt(acc / inBlock);
-  return env;
+  state[0] = acc;
+  state[1] = inBlock;
+  state[2] = b;
 }
 
 /** The q-quantile of x[lo, hi) sampled at most ~4096 times, evenly (a copy is sorted). */

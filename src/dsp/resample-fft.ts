@@ -363,10 +363,12 @@ export class FftResamplerPair implements PairResampler {
     const off = start - this.bufStart;
     const avail = Math.max(0, Math.min(N, this.nIn - start));
     const frame = this.frame;
-    for (let i = 0; i < avail; i++) frame[i] = this.bufA[off + i];
+    // Copies through a kernel: a loop here got this method compiled on-stack at its first call, before
+    // the rest had feedback, and that code was kept and bailed out of.
+    copyFrom(this.bufA, off, avail, frame);
     frame.fill(0, avail);
     this.fftN.forward(frame, this.specA);
-    for (let i = 0; i < avail; i++) frame[i] = this.bufB[off + i];
+    copyFrom(this.bufB, off, avail, frame);
     this.fftN.forward(frame, this.specB);
     const iEnd = (this.block + 1) * h; // decimated indices [block·h, (block + 1)·h) are valid here
     const tShift = t0 - this.block * h;
@@ -408,6 +410,11 @@ export class FftResamplerPair implements PairResampler {
     this.bufLen -= drop;
     this.bufStart += drop;
   }
+}
+
+/** dst[i] = src[off + i] for i < n. */
+function copyFrom(src: Float64Array, off: number, n: number, dst: Float64Array): void {
+  for (let i = 0; i < n; i++) dst[i] = src[off + i];
 }
 
 /**
