@@ -25,7 +25,7 @@
  * Memory: the two envelopes (bounded), a few frames and their spectra.
  */
 import { realFftPlan, nextPowerOfTwo } from '../dsp/fft.js';
-import { newtonPeak, newtonPeakValue } from '../dsp/gcc-phat.js';
+import { circularPeak, newtonPeak, newtonPeakValue } from '../dsp/gcc-phat.js';
 import { lineFit, tCritical95, tCritical999 } from '../dsp/line-fit.js';
 import { hannPeriodic } from '../dsp/window.js';
 import { earshotError } from '../errors.js';
@@ -372,7 +372,7 @@ export class FrameDelayTracker {
     this.fft.inverse(this.white, this.corr);
     const R = this.range;
     const peak = this.peak;
-    circularPeak(this.corr, -R - prev, R - prev, peak);
+    circularPeak(this.corr, -R - prev, R - prev, 1, peak); // × 1: exact
     const best = peak[0];
     const bestLag = peak[1];
     const rms = Math.sqrt(peak[2] / (2 * R + 1));
@@ -418,27 +418,6 @@ function windowFromRing(ring: Float64Array, start: number, w: Float64Array, x: F
   return e;
 }
 
-/**
- * Largest |corr| over the circular lags lo..hi (|lo|, |hi| < corr.length): out = [value (signed),
- * its lag, Σ corr² over the lags]. The first of equal magnitudes wins.
- */
-function circularPeak(corr: Float64Array, lo: number, hi: number, out: Float64Array): void {
-  const n = corr.length;
-  let best = 0;
-  let bestLag = 0;
-  let sumSq = 0;
-  for (let lag = lo; lag <= hi; lag++) {
-    const v = corr[(lag + n) % n];
-    sumSq += v * v;
-    if (Math.abs(v) > Math.abs(best)) {
-      best = v;
-      bestLag = lag;
-    }
-  }
-  out[0] = best;
-  out[1] = bestLag;
-  out[2] = sumSq;
-}
 
 interface Segment {
   frames: FrameDelay[];

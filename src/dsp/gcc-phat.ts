@@ -66,6 +66,8 @@ export class GccPhat {
   private readonly specDeg: Float64Array;
   private readonly cross: Float64Array; // summed conj(R)·D, interleaved bins 0..N/2 (the instance's own unless sharedCross)
   private readonly corr: Float64Array;
+  /** circularPeak's result: value, lag, sum of squares. */
+  private readonly peak = new Float64Array(3);
   private frames = 0;
 
   /** `frameSize` a power of two; lags searched are −maxLag..maxLag (maxLag < frameSize / 2). */
@@ -94,22 +96,15 @@ export class GccPhat {
 
   /** Add one frame pair (each `frameSize` samples, same time span of both streams). */
   accumulate(ref: Float64Array, deg: Float64Array): void {
-    const n = this.frameSize;
-    const w = this.window;
+    // The loops are kernels (below): written here, they got this method compiled on-stack at its
+    // first call before the code after them had feedback, and that code was kept and bailed out of
+    // on every later call (~1500 deoptimisations in a 30 s live bench).
     const x = this.windowed;
-    for (let i = 0; i < n; i++) x[i] = ref[i] * w[i];
+    windowed(ref, this.window, x);
     this.fft.forward(x, this.specRef);
-    for (let i = 0; i < n; i++) x[i] = deg[i] * w[i];
+    windowed(deg, this.window, x);
     this.fft.forward(x, this.specDeg);
-    const r = this.specRef;
-    const d = this.specDeg;
-    const c = this.cross;
-    for (let k = 0; k <= n / 2; k++) {
-      const rr = r[2 * k], ri = r[2 * k + 1], dr = d[2 * k], di = d[2 * k + 1];
-      // conj(R)·D
-      c[2 * k] += rr * dr + ri * di;
-      c[2 * k + 1] += rr * di - ri * dr;
-    }
+    addCross(this.specRef, this.specDeg, this.cross);
     this.frames++;
   }
 
@@ -122,45 +117,19 @@ export class GccPhat {
     const n = this.frameSize;
     const c = this.cross;
     const white = this.specDeg; // reuse as scratch
-    let maxMag = 0;
-    for (let k = 0; k <= n / 2; k++) {
-      const m2 = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
-      if (m2 > maxMag) maxMag = m2;
-    }
-    maxMag = Math.sqrt(maxMag);
+    const maxMag = Math.sqrt(maxSquaredMagnitude(c));
     if (!(maxMag > 0)) return null;
     // Bins far below the strongest (digital silence, band-limited regions) carry only rounding noise:
     // whitening would amplify it to full weight, so they are left out.
-    const floor = maxMag * 1e-12;
-    let used = 0;
-    for (let k = 0; k <= n / 2; k++) {
-      const re = c[2 * k];
-      const im = c[2 * k + 1];
-      const mag = Math.sqrt(re * re + im * im);
-      if (mag > floor) {
-        // DC and Nyquist count once in the real inverse transform, the others twice.
-        white[2 * k] = re / mag;
-        white[2 * k + 1] = im / mag;
-        used += k === 0 || k === n / 2 ? 1 : 2;
-      } else {
-        white[2 * k] = 0;
-        white[2 * k + 1] = 0;
-      }
-    }
+    const used = phatWhiten(c, white, maxMag * 1e-12);
     this.fft.inverse(white, this.corr);
     const scale = n / used; // so that a perfectly coherent peak is 1
-    let best = 0;
-    let bestLag = 0;
-    let sumSq = 0;
-    for (let lag = -this.maxLag; lag <= this.maxLag; lag++) {
-      const v = this.corr[(lag + n) % n] * scale;
-      sumSq += v * v;
-      // |v|: a polarity-inverted output (e.g. some telephone chains) peaks negative.
-      if (Math.abs(v) > Math.abs(best)) {
-        best = v;
-        bestLag = lag;
-      }
-    }
+    // |v|: a polarity-inverted output (e.g. some telephone chains) peaks negative.
+    const p = this.peak;
+    circularPeak(this.corr, -this.maxLag, this.maxLag, scale, p);
+    const best = p[0];
+    const bestLag = p[1];
+    const sumSq = p[2];
     const rms = Math.sqrt(sumSq / (2 * this.maxLag + 1));
     const peak = Math.abs(best);
     return {
@@ -181,20 +150,7 @@ export class GccPhat {
     const c = this.cross;
     const w = this.specDeg;
     // The largest |C_k|: one square root of the largest |C_k|² (the same value, sqrt being monotonic).
-    let max2 = 0;
-    for (let k = 0; k <= n / 2; k++) {
-      const m2 = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
-      if (m2 > max2) max2 = m2;
-    }
-    const maxMag = Math.sqrt(max2);
-    for (let k = 0; k <= n / 2; k++) {
-      const m = Math.sqrt(c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1]);
-      // (m / maxMag)^−β / maxMag; for β = 0.5, 1/√(m·maxMag) as offline's phatCross (src/analysis/align.ts):
-      // Math.pow costs ~80 ns a bin (a third of a live refresh), a square root ~5.
-      const g = m > maxMag * 1e-12 ? (beta === 0.5 ? 1 / Math.sqrt(m * maxMag) : Math.pow(m / maxMag, -beta) / maxMag) : 0;
-      w[2 * k] = c[2 * k] * g;
-      w[2 * k + 1] = c[2 * k + 1] * g;
-    }
+    phatBetaWeights(c, w, Math.sqrt(maxSquaredMagnitude(c)), beta);
     return newtonPeak(w, n, e.delaySamples, e.inverted ? -1 : 1);
   }
 
@@ -311,6 +267,85 @@ export function estimateDelay(ref: Float64Array, deg: Float64Array, maxDelaySamp
 
 /** f(τ) at the τ the last `newtonPeak` returned, over n (the bins' weight for a perfect peak). */
 export let newtonPeakValue = 0;
+
+/** The largest |c_k|² over the interleaved bins of c. */
+function maxSquaredMagnitude(c: Float64Array): number {
+  let max2 = 0;
+  for (let k = 0; k < c.length / 2; k++) {
+    const m2 = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+    if (m2 > max2) max2 = m2;
+  }
+  return max2;
+}
+
+/** white = c/|c| for bins above `floor`, else 0; returns the bins used (DC and Nyquist once, the others twice, as the real inverse counts them). */
+function phatWhiten(c: Float64Array, white: Float64Array, floor: number): number {
+  const last = c.length / 2 - 1;
+  let used = 0;
+  for (let k = 0; k <= last; k++) {
+    const re = c[2 * k];
+    const im = c[2 * k + 1];
+    const mag = Math.sqrt(re * re + im * im);
+    if (mag > floor) {
+      white[2 * k] = re / mag;
+      white[2 * k + 1] = im / mag;
+      used += k === 0 || k === last ? 1 : 2;
+    } else {
+      white[2 * k] = 0;
+      white[2 * k + 1] = 0;
+    }
+  }
+  return used;
+}
+
+/**
+ * w = c·(|c|/maxMag)^−β/maxMag (PHAT-β), 0 below 1e-12·maxMag. For β = 0.5, 1/√(m·maxMag) as offline's
+ * phatCross (src/analysis/align.ts): Math.pow costs ~80 ns a bin (a third of a live refresh), a square root ~5.
+ */
+function phatBetaWeights(c: Float64Array, w: Float64Array, maxMag: number, beta: number): void {
+  for (let k = 0; k < c.length / 2; k++) {
+    const m = Math.sqrt(c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1]);
+    const g = m > maxMag * 1e-12 ? (beta === 0.5 ? 1 / Math.sqrt(m * maxMag) : Math.pow(m / maxMag, -beta) / maxMag) : 0;
+    w[2 * k] = c[2 * k] * g;
+    w[2 * k + 1] = c[2 * k + 1] * g;
+  }
+}
+
+/**
+ * Largest |v| of v = scale·corr[(lag + n) mod n] over lags lo..hi (|lo|, |hi| < n = corr.length):
+ * out = [v (signed), its lag, Σ v² over the lags]. The first of equal magnitudes wins.
+ */
+export function circularPeak(corr: Float64Array, lo: number, hi: number, scale: number, out: Float64Array): void {
+  const n = corr.length;
+  let best = 0;
+  let bestLag = 0;
+  let sumSq = 0;
+  for (let lag = lo; lag <= hi; lag++) {
+    const v = corr[(lag + n) % n] * scale;
+    sumSq += v * v;
+    if (Math.abs(v) > Math.abs(best)) {
+      best = v;
+      bestLag = lag;
+    }
+  }
+  out[0] = best;
+  out[1] = bestLag;
+  out[2] = sumSq;
+}
+
+/** x[i] = src[i]·w[i] for i < x.length. */
+function windowed(src: Float64Array, w: Float64Array, x: Float64Array): void {
+  for (let i = 0; i < x.length; i++) x[i] = src[i] * w[i];
+}
+
+/** c += conj(r)·d over the interleaved bins of c. */
+function addCross(r: Float64Array, d: Float64Array, c: Float64Array): void {
+  for (let k = 0; k < c.length / 2; k++) {
+    const rr = r[2 * k], ri = r[2 * k + 1], dr = d[2 * k], di = d[2 * k + 1];
+    c[2 * k] += rr * dr + ri * di;
+    c[2 * k + 1] += rr * di - ri * dr;
+  }
+}
 
 /**
  * Sub-sample position of a GCC-PHAT peak (interpolation, then refinement): Newton's method maximises
