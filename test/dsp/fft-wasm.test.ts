@@ -178,9 +178,11 @@ describe('WasmRadix4FftPlan is bit-identical to Radix4FftPlan', () => {
 });
 
 describe('wasm FFT fallback to Radix4FftPlan', () => {
-  const saved = globalThis.WebAssembly;
+  // The project's TS lib has no WebAssembly types; the tests swap the global to simulate runtimes.
+  const g = globalThis as unknown as { WebAssembly: Record<string, unknown> | undefined };
+  const saved = g.WebAssembly;
   afterEach(() => {
-    globalThis.WebAssembly = saved;
+    g.WebAssembly = saved;
   });
 
   const bytes = decodeBase64(FFT_RADIX4_WASM_BASE64);
@@ -193,20 +195,19 @@ describe('wasm FFT fallback to Radix4FftPlan', () => {
 
   it('loadFftKernel returns null for invalid bytes, missing WebAssembly, or a throwing compile', () => {
     expect(loadFftKernel(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]))).toBeNull();
-    // @ts-expect-error simulate a runtime without WebAssembly
-    globalThis.WebAssembly = undefined;
+    g.WebAssembly = undefined;
     expect(loadFftKernel(bytes)).toBeNull();
     // Chrome's main thread: validate passes, synchronous compile of a > 4 KB module throws.
-    globalThis.WebAssembly = {
+    g.WebAssembly = {
       ...saved,
       validate: () => true,
       Module: function () {
         throw new RangeError('WebAssembly.Compile is disallowed on the main thread, if the buffer size is larger than 4KB.');
       },
-    } as unknown as typeof WebAssembly;
+    };
     expect(loadFftKernel(bytes)).toBeNull();
     // No SIMD: validate is false.
-    globalThis.WebAssembly = { ...saved, validate: () => false } as unknown as typeof WebAssembly;
+    g.WebAssembly = { ...saved, validate: () => false };
     expect(loadFftKernel(bytes)).toBeNull();
   });
 
