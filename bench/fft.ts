@@ -1,7 +1,7 @@
 /**
- * Real-FFT micro-benchmark: µs per forward and per inverse transform for our radix-4 plan (the
- * default), fft.js and, when the optional package is installed, pffft-wasm (float32 SIMD), with
- * ratios to fft.js from the same run.
+ * Real-FFT micro-benchmark: µs per forward and per inverse transform for our radix-4 plan (JS, and its
+ * WebAssembly SIMD build, the default), fft.js and, when the optional package is installed, pffft-wasm
+ * (float32 SIMD), with ratios to fft.js from the same run.
  *
  * Run: `npx tsx bench/fft.ts [sizes...]` (default 256 512 1024 2048 4096 16384 65536).
  * The machines are shared and noisy, so backends are timed in interleaved rounds of short batches and

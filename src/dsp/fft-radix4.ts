@@ -1,5 +1,6 @@
 /**
- * Float64 real FFT for power-of-two sizes N ≥ 4, written for V8: the default `RealFftPlan`.
+ * Float64 real FFT for power-of-two sizes N ≥ 4, written for V8. The default `RealFftPlan` is its
+ * WebAssembly SIMD build (./fft-wasm.ts, bit-identical); this JS plan is the fallback where that cannot load.
  *
  * Method (textbook: the half-length complex FFT of a real sequence, e.g. Sorensen, Jones, Heideman &
  * Burrus, "Real-valued fast Fourier transform algorithms", IEEE Trans. ASSP 35(6), 1987; the
