@@ -329,7 +329,7 @@ function splitSmall(out: usize, split: usize, m: i32): void {
   for (let a = 1; a <= m / 2; a++) splitPair(out, 2 * a, 2 * (m - a), split);
 }
 
-/** JS `lastStageAndSplit`, scalar (twiddle i of the JS table is lane 0 at double 2i here). */
+/** JS `lastStageAndSplit`: k = 0 scalar, the pairs of butterflies k, k' in f64x2 with `splitPairV`. */
 function lastStageAndSplit(d: usize, tw: usize, t0: i32, len: i32, split: usize, m: i32): void {
   const l2 = 2 * len;
   {
@@ -366,95 +366,71 @@ function lastStageAndSplit(d: usize, tw: usize, t0: i32, len: i32, split: usize,
   for (let k = 1; 2 * k <= len; k++) {
     const kk = len - k;
     const t = 2 * (t0 + 6 * k);
-    const c1 = ld(tw, t);
-    const s1 = ld(tw, t + 2);
-    const c2 = ld(tw, t + 4);
-    const s2 = ld(tw, t + 6);
-    const c3 = ld(tw, t + 8);
-    const s3 = ld(tw, t + 10);
+    const c1 = vld(tw, t); // (c1, c1)
+    const s1 = vld(tw, t + 2); // (s1, −s1)
+    const c2 = vld(tw, t + 4);
+    const s2 = vld(tw, t + 6);
+    const c3 = vld(tw, t + 8);
+    const s3 = vld(tw, t + 10);
+    // Butterfly k: as radix4Stage; outputs P_q = Z[k + qL].
     let i = 2 * k;
-    let b0r = ld(d, i);
-    let b0i = ld(d, i + 1);
-    let xr = ld(d, i + 2 * l2);
-    let xi = ld(d, i + 2 * l2 + 1);
-    let b1r = c1 * xr + s1 * xi;
-    let b1i = c1 * xi - s1 * xr;
-    xr = ld(d, i + l2);
-    xi = ld(d, i + l2 + 1);
-    let b2r = c2 * xr + s2 * xi;
-    let b2i = c2 * xi - s2 * xr;
-    xr = ld(d, i + 3 * l2);
-    xi = ld(d, i + 3 * l2 + 1);
-    let b3r = c3 * xr + s3 * xi;
-    let b3i = c3 * xi - s3 * xr;
-    let t0r = b0r + b2r;
-    let t0i = b0i + b2i;
-    let t1r = b0r - b2r;
-    let t1i = b0i - b2i;
-    let t2r = b1r + b3r;
-    let t2i = b1i + b3i;
-    let t3r = b1r - b3r;
-    let t3i = b1i - b3i;
-    const p0r = t0r + t2r;
-    const p0i = t0i + t2i;
-    const p1r = t1r + t3i;
-    const p1i = t1i - t3r;
-    const p2r = t0r - t2r;
-    const p2i = t0i - t2i;
-    const p3r = t1r - t3i;
-    const p3i = t1i + t3r;
+    let b0 = vld(d, i);
+    let b1 = cmul(vld(d, i + 2 * l2), c1, s1);
+    let b2 = cmul(vld(d, i + l2), c2, s2);
+    let b3 = cmul(vld(d, i + 3 * l2), c3, s3);
+    let t0v = f64x2.add(b0, b2);
+    let t1v = f64x2.sub(b0, b2);
+    let t2v = f64x2.add(b1, b3);
+    let t3v = mulNegI(f64x2.sub(b1, b3));
+    const p0 = f64x2.add(t0v, t2v);
+    const p1 = f64x2.add(t1v, t3v);
+    const p2 = f64x2.sub(t0v, t2v);
+    const p3 = f64x2.sub(t1v, t3v);
+    // Butterfly k' with the derived twiddles, lane by lane as JS writes them:
+    // b1 = (s1·xr + c1·xi, s1·xi − c1·xr) = cmul(x, (s1, s1), (c1, −c1));
+    // b2 = (s2·xi − c2·xr, −c2·xi − s2·xr) = (s2, −c2)·xi − (c2, s2)·xr;
+    // b3 = (−s3·xr − c3·xi, c3·xr − s3·xi) = (−s3, c3)·xr − (c3, s3)·xi.
     i = 2 * kk;
-    b0r = ld(d, i);
-    b0i = ld(d, i + 1);
-    xr = ld(d, i + 2 * l2);
-    xi = ld(d, i + 2 * l2 + 1);
-    b1r = s1 * xr + c1 * xi;
-    b1i = s1 * xi - c1 * xr;
-    xr = ld(d, i + l2);
-    xi = ld(d, i + l2 + 1);
-    b2r = s2 * xi - c2 * xr;
-    b2i = -c2 * xi - s2 * xr;
-    xr = ld(d, i + 3 * l2);
-    xi = ld(d, i + 3 * l2 + 1);
-    b3r = -s3 * xr - c3 * xi;
-    b3i = c3 * xr - s3 * xi;
-    t0r = b0r + b2r;
-    t0i = b0i + b2i;
-    t1r = b0r - b2r;
-    t1i = b0i - b2i;
-    t2r = b1r + b3r;
-    t2i = b1i + b3i;
-    t3r = b1r - b3r;
-    t3i = b1i - b3i;
+    b0 = vld(d, i);
+    b1 = cmul(vld(d, i + 2 * l2), f64x2.shuffle(s1, s1, 0, 0), neg1(c1));
+    let x = vld(d, i + l2);
+    b2 = f64x2.sub(
+      f64x2.mul(f64x2.shuffle(s2, neg1(c2), 0, 3), f64x2.shuffle(x, x, 1, 1)),
+      f64x2.mul(f64x2.shuffle(c2, s2, 0, 2), f64x2.shuffle(x, x, 0, 0)),
+    );
+    x = vld(d, i + 3 * l2);
+    b3 = f64x2.sub(
+      f64x2.mul(f64x2.shuffle(s3, c3, 1, 2), f64x2.shuffle(x, x, 0, 0)),
+      f64x2.mul(f64x2.shuffle(c3, s3, 0, 2), f64x2.shuffle(x, x, 1, 1)),
+    );
+    t0v = f64x2.add(b0, b2);
+    t1v = f64x2.sub(b0, b2);
+    t2v = f64x2.add(b1, b3);
+    t3v = mulNegI(f64x2.sub(b1, b3));
+    // Pairs (a, M − a): (k, k' + 3L), (k + L, k' + 2L), (k' + L, k + 2L), (k', k + 3L).
     let ja = 2 * k;
-    let jb = 2 * m - ja;
-    st(d, ja, p0r);
-    st(d, ja + 1, p0i);
-    st(d, jb, t1r - t3i);
-    st(d, jb + 1, t1i + t3r);
-    splitPair(d, ja, jb, split);
+    splitPairV(d, ja, 2 * m - ja, p0, f64x2.sub(t1v, t3v), split);
     ja = 2 * k + l2;
-    jb = 2 * m - ja;
-    st(d, ja, p1r);
-    st(d, ja + 1, p1i);
-    st(d, jb, t0r - t2r);
-    st(d, jb + 1, t0i - t2i);
-    splitPair(d, ja, jb, split);
+    splitPairV(d, ja, 2 * m - ja, p1, f64x2.sub(t0v, t2v), split);
     ja = 2 * kk + l2;
-    jb = 2 * m - ja;
-    st(d, ja, t1r + t3i);
-    st(d, ja + 1, t1i - t3r);
-    st(d, jb, p2r);
-    st(d, jb + 1, p2i);
-    splitPair(d, ja, jb, split);
+    splitPairV(d, ja, 2 * m - ja, f64x2.add(t1v, t3v), p2, split);
     ja = 2 * kk;
-    jb = 2 * m - ja;
-    st(d, ja, t0r + t2r);
-    st(d, ja + 1, t0i + t2i);
-    st(d, jb, p3r);
-    st(d, jb + 1, p3i);
-    splitPair(d, ja, jb, split);
+    splitPairV(d, ja, 2 * m - ja, f64x2.add(t0v, t2v), p3, split);
   }
+}
+
+/**
+ * JS `splitPair` on Z[a] = za, Z[M−a] = zb held in registers, lane by lane:
+ * (er, ei) = za + (br, −bi); (or, oi) = (ai, br) + (bi, −ar); (wr, wi) = cmul(o, (c, c), (s, −s));
+ * X[a] = 0.5·(e + w); X[M−a] = (0.5, −0.5)·(e − w).
+ */
+@inline function splitPairV(out: usize, ja: i32, jb: i32, za: v128, zb: v128, split: usize): void {
+  const cs = vld(split, ja);
+  const e = f64x2.add(za, neg1(zb));
+  const o = f64x2.add(f64x2.shuffle(za, zb, 1, 2), neg1(f64x2.shuffle(zb, za, 1, 2)));
+  const w = cmul(o, f64x2.shuffle(cs, cs, 0, 0), neg1(f64x2.shuffle(cs, cs, 1, 1)));
+  vst(out, ja, f64x2.mul(f64x2.splat(0.5), f64x2.add(e, w)));
+  vst(out, jb, f64x2.mul(f64x2(0.5, -0.5), f64x2.sub(e, w)));
 }
 
 /** JS `radix4Stage`, one complex per f64x2; k outside, blocks inside (twiddles loaded once per k). */
