@@ -11,11 +11,11 @@
  * memory, so its output is bit-identical to `Radix4FftPlan` (test/dsp/fft-wasm.test.ts, N = 4..65536);
  * it is compiled at build/test time (tools/build-wasm.mjs, `prebuild`/`pretest`/`pretypecheck`) into
  * ./generated/ (gitignored) as base64 and instantiated synchronously on first use, one instance for
- * all plans. Speed (bench/fft.ts, Node 20, shared 2-core VM, interleaved): forward 1.7–2.0× the JS
- * plan at N = 256–4096, 1.4× at 16384–32768; inverse 2.3–2.7× and 1.55×. Whole `earshot analyze
- * --threads 1` of a 60 s pair: median 1.40 s vs 1.44 s (12 interleaved process pairs, 10 faster);
- * repeated in one process (JIT warm) 0.78 s vs 0.92 s. Fallback: without WebAssembly or SIMD, when
- * synchronous compilation throws (Chrome's main thread refuses modules over 4 KB) or memory cannot
+ * all plans. Speed (bench/fft.ts, Node 20, shared 2-core VM, interleaved): forward 2.35–2.5× the JS
+ * plan at N = 256–4096, 1.5× at 16384–32768; inverse 2.5–2.6× and 1.5–1.6×. Whole `earshot analyze
+ * --threads 1` of a 60 s pair: median 1.27 s vs 1.36 s (12 interleaved process pairs, cold), 0.75 s
+ * vs 0.95 s repeated in one process (warm). Fallback: without WebAssembly or SIMD, when synchronous
+ * compilation throws (Chrome's main thread refuses modules over 4 KB) or memory cannot
  * grow, `realFftPlan` returns a `Radix4FftPlan` (same bits). Force the JS plan for A/B with
  * `setRealFftFactory((n) => new Radix4FftPlan(n))`.
  *
