@@ -1,7 +1,7 @@
 /**
- * Real-FFT micro-benchmark: µs per forward and per inverse transform for our radix-4 plan (the
- * default), fft.js and, when the optional package is installed, pffft-wasm (float32 SIMD), with
- * ratios to fft.js from the same run.
+ * Real-FFT micro-benchmark: µs per forward and per inverse transform for our radix-4 plan (JS, and its
+ * WebAssembly SIMD build, the default), fft.js and, when the optional package is installed, pffft-wasm
+ * (float32 SIMD), with ratios to fft.js from the same run.
  *
  * Run: `npx tsx bench/fft.ts [sizes...]` (default 256 512 1024 2048 4096 16384 65536).
  * The machines are shared and noisy, so backends are timed in interleaved rounds of short batches and
@@ -10,6 +10,7 @@
  */
 import { loadPffftFactory } from '../src/dsp/fft-pffft.js';
 import { FftJsPlan, Radix4FftPlan, type RealFftPlan } from '../src/dsp/fft.js';
+import { sharedFftKernel, WasmRadix4FftPlan } from '../src/dsp/fft-wasm.js';
 import { table } from './harness.js';
 
 const ROUNDS = 200;
@@ -22,6 +23,9 @@ const backends: [string, (n: number) => RealFftPlan][] = [
   ['radix-4 (ours, float64)', (n) => new Radix4FftPlan(n)],
   ['fft.js (float64)', (n) => new FftJsPlan(n)],
 ];
+const kernel = sharedFftKernel();
+if (kernel) backends.splice(1, 0, ['radix-4 wasm SIMD (float64)', (n) => new WasmRadix4FftPlan(n, kernel)]);
+else console.log('(WebAssembly SIMD FFT unavailable)');
 try {
   backends.push(['pffft-wasm (SIMD, float32)', await loadPffftFactory()]);
 } catch (e) {

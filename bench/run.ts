@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { analyze, scorePair } from '../src/analysis/analyze.js';
-import { FftJsPlan, Radix4FftPlan, type RealFftPlan } from '../src/dsp/fft.js';
+import { FftJsPlan, Radix4FftPlan, wasmRealFftPlan, type RealFftPlan } from '../src/dsp/fft.js';
 import { selectMetrics } from '../src/metrics/registry.js';
 import { resampleOct } from '../src/dsp/resample.js';
 import { readWav } from '../src/io/wav.js';
@@ -114,7 +114,8 @@ results.wholeProcess = await benchWholeProcess(CORPUS);
 // ── Kernels: STFT per FFT backend, resampling ────────────────────────────────────────────────────
 const backends: [string, (n: number) => RealFftPlan][] = [
   ['fft.js', (n) => new FftJsPlan(n)],
-  ['radix-4 float64 (ours, default)', (n) => new Radix4FftPlan(n)],
+  ['radix-4 float64 (ours, JS)', (n) => new Radix4FftPlan(n)],
+  ['radix-4 float64 wasm SIMD (ours, default)', (n) => wasmRealFftPlan(n)],
   ...(await extraBenchmarks.fftBackends()),
 ];
 const fftRows: (string | number)[][] = [['FFT backend', 'size', 'µs per real FFT', 'ratio to fft.js']];

@@ -1,5 +1,6 @@
 /**
- * Float64 real FFT for power-of-two sizes N ≥ 4, written for V8: the default `RealFftPlan`.
+ * Float64 real FFT for power-of-two sizes N ≥ 4, written for V8. The default `RealFftPlan` is its
+ * WebAssembly SIMD build (./fft-wasm.ts, bit-identical); this JS plan is the fallback where that cannot load.
  *
  * Method (textbook: the half-length complex FFT of a real sequence, e.g. Sorensen, Jones, Heideman &
  * Burrus, "Real-valued fast Fourier transform algorithms", IEEE Trans. ASSP 35(6), 1987; the
@@ -37,15 +38,26 @@ const MIN_SIZE = 4;
  * blocks fit run one block of the output at a time, so large transforms stay in L1 for those stages.
  */
 const CACHE_BLOCK = 1024;
-const SQRT1_2 = Math.SQRT1_2;
-const COS_PI_8 = Math.cos(Math.PI / 8); // W_16 = e^{−iπ/8} = (COS_PI_8, −SIN_PI_8)
-const SIN_PI_8 = Math.sin(Math.PI / 8);
+/** Exported (with COS_PI_8, SIN_PI_8) for the WebAssembly port (./fft-wasm.ts), which must use the same values. */
+export const SQRT1_2 = Math.SQRT1_2;
+export const COS_PI_8 = Math.cos(Math.PI / 8); // W_16 = e^{−iπ/8} = (COS_PI_8, −SIN_PI_8)
+export const SIN_PI_8 = Math.sin(Math.PI / 8);
 
 /** Throws `ERR_INVALID_ARGUMENT` unless `size` is a power of two ≥ 4. */
 export function assertFftSize(size: number): void {
   if (!Number.isInteger(size) || size < MIN_SIZE || (size & (size - 1)) !== 0) {
     throw earshotError('ERR_INVALID_ARGUMENT', `FFT size must be a power of two ≥ 4, got ${size}`);
   }
+}
+
+/** @internal See `Radix4FftPlan.tables`. */
+export interface Radix4Tables {
+  readonly firstRadix: number;
+  readonly firstSrc: Int32Array;
+  readonly twiddles: Float64Array;
+  readonly split: Float64Array;
+  readonly lastLen: number;
+  readonly lastOffset: number;
 }
 
 /**
@@ -114,6 +126,21 @@ export class Radix4FftPlan implements RealFftPlan {
       this.split[2 * k + 1] = cosTurn(k - size / 4, size);
     }
     this.work = new Float64Array(size);
+  }
+
+  /**
+   * @internal The plan's tables, for the WebAssembly port (./fft-wasm.ts), which copies them into its
+   * memory so that its constants are bit-for-bit these. Read-only by contract.
+   */
+  tables(): Radix4Tables {
+    return {
+      firstRadix: this.firstRadix,
+      firstSrc: this.firstSrc,
+      twiddles: this.twiddles,
+      split: this.split,
+      lastLen: this.lastLen,
+      lastOffset: this.lastOffset,
+    };
   }
 
   forward(input: Float64Array, out: Float64Array): void {

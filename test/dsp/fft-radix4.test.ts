@@ -1,6 +1,6 @@
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FftJsPlan, Radix4FftPlan, realFftPlan, setRealFftFactory } from '../../src/dsp/fft.js';
+import { FftJsPlan, Radix4FftPlan, WasmRadix4FftPlan, defaultRealFftFactory, realFftPlan, setRealFftFactory } from '../../src/dsp/fft.js';
 import { seededRandom } from '../helpers/corpus.js';
 
 /**
@@ -256,7 +256,7 @@ describe('Radix4FftPlan buffers and reuse', () => {
 });
 
 describe('Radix4FftPlan configuration', () => {
-  afterEach(() => setRealFftFactory((n) => new Radix4FftPlan(n)));
+  afterEach(() => setRealFftFactory(defaultRealFftFactory));
 
   it.each([0, 1, 2, 3, 6, 100, 4.5, -8, Number.NaN, Number.POSITIVE_INFINITY])('rejects size %s with ERR_INVALID_ARGUMENT', (n) => {
     expect(() => new Radix4FftPlan(n)).toThrow(
@@ -264,7 +264,9 @@ describe('Radix4FftPlan configuration', () => {
     );
   });
 
-  it('is the default behind realFftPlan, and setRealFftFactory still switches backends', () => {
+  it('is the default behind realFftPlan (as its WebAssembly build), and setRealFftFactory still switches backends', () => {
+    expect(realFftPlan(512)).toBeInstanceOf(WasmRadix4FftPlan); // Node 20 has WebAssembly SIMD
+    setRealFftFactory((n) => new Radix4FftPlan(n));
     expect(realFftPlan(512)).toBeInstanceOf(Radix4FftPlan);
     setRealFftFactory((n) => new FftJsPlan(n));
     expect(realFftPlan(512)).toBeInstanceOf(FftJsPlan);
