@@ -24,10 +24,16 @@ describe.runIf(run)('earshot call --serve', () => {
     expect(out.samples['call-16000']?.stoi ?? 0).toBeGreaterThan(0);
     const c = out.call.conditions[0];
     expect(c.live.session).toBe('call-16000');
-    // The server scored the same pair as the offline network stage: it found the same delay (±2 ms:
-    // the live tracker and the offline search resolve it differently), 
-    expect(c.live.summary.delayMs).toBeGreaterThan(20);
-    expect(Math.abs(c.live.summary.delayMs - c.network.delayMs)).toBeLessThan(2);
+    // The server scored the same pair as the offline stages: its delay is one they found in the same
+    // recording (±2 ms: the live tracker and the offline search resolve it differently). Under load the
+    // call itself may step its delay, or give the offline search too little agreement to claim one
+    // (delayMs null with a reason), so the live delay is checked against the offline search and the
+    // tracker's delay track of the recording together.
+    const why = JSON.stringify({ live: c.live.summary.delayMs, network: c.network.delayMs, networkReason: c.network.reasons?.delay, networkTrack: c.network.delayTrack, tracker: c.delayTrack });
+    expect(c.live.summary.delayMs, why).toBeGreaterThan(20);
+    const offline = [c.network.delayMs, ...c.delayTrack.points.map((p: { delayMs: number }) => p.delayMs)].filter((d) => typeof d === 'number');
+    expect(offline.length, why).toBeGreaterThan(0);
+    expect(Math.min(...offline.map((d: number) => Math.abs(d - c.live.summary.delayMs))), why).toBeLessThan(2);
     // Every recorded sample reached the server: it scored the recording less the delay it aligned away.
     expect(c.live.summary.durationSec).toBeCloseTo(c.capture.recordedSec - c.live.summary.delayMs / 1000, 2);
   }, 180_000);
