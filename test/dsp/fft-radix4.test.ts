@@ -1,7 +1,7 @@
-import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FftJsPlan, Radix4FftPlan, WasmRadix4FftPlan, defaultRealFftFactory, realFftPlan, setRealFftFactory } from '../../src/dsp/fft.js';
 import { seededRandom } from '../helpers/corpus.js';
+import { HEAP_GROWTH_LIMIT, transformAllocationWindow } from './fft-allocation.js';
 
 /**
  * Error bounds. Higham, *Accuracy and Stability of Numerical Algorithms* (2nd ed.), Thm 24.2: a
@@ -203,41 +203,9 @@ describe('Radix4FftPlan buffers and reuse', () => {
   });
 
   it.each([16, 512, 1024])('N=%i: allocates nothing per transform (heap flat, no GC, 20 000 forward + inverse)', async (n) => {
-    const plan = new Radix4FftPlan(n);
-    const x = randomSignal(n, 5);
-    const spec = new Float64Array(n + 2);
-    const back = new Float64Array(n);
-    const run = (count: number): void => {
-      for (let i = 0; i < count; i++) {
-        plan.forward(x, spec);
-        plan.inverse(spec, back);
-      }
-    };
-    run(5000); // warm-up: let V8 optimise (interpreted code boxes doubles)
-    const gcStarts: number[] = [];
-    const observer = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) gcStarts.push(e.startTime);
-    });
-    observer.observe({ entryTypes: ['gc'] });
-    // Up to three windows: a GC that the test file's earlier allocations left due (or a late code
-    // installation) can land in one window by chance; an allocation per transform fails every window.
-    let window = { gcs: 0, heapGrowth: 0 };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const heap0 = process.memoryUsage().heapUsed;
-      const t0 = performance.now();
-      run(20000);
-      const t1 = performance.now();
-      const heap1 = process.memoryUsage().heapUsed;
-      await new Promise((resolve) => setTimeout(resolve, 20)); // GC entries are delivered asynchronously
-      window = { gcs: gcStarts.filter((t) => t >= t0 && t <= t1).length, heapGrowth: heap1 - heap0 };
-      if (window.gcs === 0 && window.heapGrowth < 64 * 1024) break;
-    }
-    observer.disconnect();
-    // Without a GC in between, the heap growth is what the loop allocated: 64 KiB allows the test's
-    // own few objects, while even 8 bytes per transform would be 160 KB (and a boxed double per
-    // butterfly ~10^8 bytes, dozens of scavenges).
+    const window = await transformAllocationWindow(new Radix4FftPlan(n), randomSignal(n, 5));
     expect(window.gcs).toBe(0);
-    expect(window.heapGrowth).toBeLessThan(64 * 1024);
+    expect(window.heapGrowth).toBeLessThan(HEAP_GROWTH_LIMIT);
   });
 
   it('ignores the imaginary parts of the DC and Nyquist bins in inverse, as FftJsPlan does', () => {

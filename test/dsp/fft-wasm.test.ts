@@ -1,4 +1,3 @@
-import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Radix4FftPlan } from '../../src/dsp/fft-radix4.js';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../../src/dsp/fft-wasm.js';
 import { FFT_RADIX4_WASM_BASE64 } from '../../src/dsp/generated/fft-radix4-wasm.js';
 import { seededRandom } from '../helpers/corpus.js';
+import { HEAP_GROWTH_LIMIT, transformAllocationWindow } from './fft-allocation.js';
 
 function randomSignal(n: number, seed: number, scale = 1): Float64Array {
   const rnd = seededRandom(seed);
@@ -136,37 +136,9 @@ describe('WasmRadix4FftPlan is bit-identical to Radix4FftPlan', () => {
   });
 
   it.each([16, 512, 1024])('N=%i: allocates nothing per transform (heap flat, no GC, 20 000 forward + inverse)', async (n) => {
-    const plan = new WasmRadix4FftPlan(n, kernel());
-    const x = randomSignal(n, 5);
-    const spec = new Float64Array(n + 2);
-    const back = new Float64Array(n);
-    const run = (count: number): void => {
-      for (let i = 0; i < count; i++) {
-        plan.forward(x, spec);
-        plan.inverse(spec, back);
-      }
-    };
-    run(5000);
-    const gcStarts: number[] = [];
-    const observer = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) gcStarts.push(e.startTime);
-    });
-    observer.observe({ entryTypes: ['gc'] });
-    // As in fft-radix4.test.ts: up to three windows, since a GC left due by earlier tests can land in one.
-    let window = { gcs: 0, heapGrowth: 0 };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const heap0 = process.memoryUsage().heapUsed;
-      const t0 = performance.now();
-      run(20000);
-      const t1 = performance.now();
-      const heap1 = process.memoryUsage().heapUsed;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      window = { gcs: gcStarts.filter((t) => t >= t0 && t <= t1).length, heapGrowth: heap1 - heap0 };
-      if (window.gcs === 0 && window.heapGrowth < 64 * 1024) break;
-    }
-    observer.disconnect();
+    const window = await transformAllocationWindow(new WasmRadix4FftPlan(n, kernel()), randomSignal(n, 5));
     expect(window.gcs).toBe(0);
-    expect(window.heapGrowth).toBeLessThan(64 * 1024);
+    expect(window.heapGrowth).toBeLessThan(HEAP_GROWTH_LIMIT);
   });
 
   it('decodes the embedded base64 as Buffer does', () => {
