@@ -465,3 +465,55 @@ function radix4Stage(d: usize, tw: usize, t0: i32, len: i32, begin: i32, stop: i
     }
   }
 }
+
+/**
+ * Windowed power spectrum of one frame (the front ends' window → FFT → |X|² in one call, so the
+ * per-sample loops run here with SIMD instead of in JS): `src` holds the frame's raw samples in
+ * doubles 0..len−1; they become w·(x + bias) (or x·w with useBias 0: IEEE products commute, and
+ * without the + 0 a −0 sample stays −0, as in the JS loops), doubles len..2m−1 are zeroed, the
+ * forward transform goes into `dst`, and pow[j] = re² + im² for j < bins (the JS expression, lane by
+ * lane: two bins per step, squares first, then one add per bin).
+ */
+export function windowedPower(
+  src: usize,
+  win: usize,
+  len: i32,
+  useBias: i32,
+  bias: f64,
+  dst: usize,
+  from: usize,
+  tw: usize,
+  split: usize,
+  m: i32,
+  r: i32,
+  lastLen: i32,
+  lastOffset: i32,
+  pow: usize,
+  bins: i32,
+): void {
+  const n = 2 * m;
+  let i = 0;
+  if (useBias != 0) {
+    const b = f64x2.splat(bias);
+    for (; i + 1 < len; i += 2) vst(src, i, f64x2.mul(vld(win, i), f64x2.add(vld(src, i), b)));
+    if (i < len) st(src, i, ld(win, i) * (ld(src, i) + bias));
+  } else {
+    for (; i + 1 < len; i += 2) vst(src, i, f64x2.mul(vld(src, i), vld(win, i)));
+    if (i < len) st(src, i, ld(src, i) * ld(win, i));
+  }
+  for (i = len; i < n; i++) st(src, i, 0.0);
+  forward(src, dst, from, tw, split, m, r, lastLen, lastOffset);
+  let j = 0;
+  for (; j + 1 < bins; j += 2) {
+    const a = vld(dst, 2 * j);
+    const c = vld(dst, 2 * j + 2);
+    const a2 = f64x2.mul(a, a);
+    const c2 = f64x2.mul(c, c);
+    vst(pow, j, f64x2.add(f64x2.shuffle(a2, c2, 0, 2), f64x2.shuffle(a2, c2, 1, 3)));
+  }
+  if (j < bins) {
+    const re = ld(dst, 2 * j);
+    const im = ld(dst, 2 * j + 1);
+    st(pow, j, re * re + im * im);
+  }
+}

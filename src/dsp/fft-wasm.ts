@@ -25,6 +25,10 @@ interface KernelExports {
   setConstants(cosPi8: number, sinPi8: number, sqrt1_2: number): void;
   forward(src: number, dst: number, from: number, tw: number, split: number, m: number, r: number, lastLen: number, lastOffset: number): void;
   inverse(spec: number, work: number, out: number, from: number, tw: number, split: number, m: number, r: number, lastLen: number, lastOffset: number): void;
+  windowedPower(
+    src: number, win: number, len: number, useBias: number, bias: number, dst: number,
+    from: number, tw: number, split: number, m: number, r: number, lastLen: number, lastOffset: number, pow: number, bins: number,
+  ): void;
 }
 
 /** The little of the WebAssembly JS API used here (the project's TS lib has no DOM/WebAssembly types). */
@@ -118,6 +122,14 @@ export class WasmRadix4FftPlan implements RealFftPlan {
   private aSpec!: Float64Array; // N + 2
   private aSamples!: Float64Array; // N (the inverse's output)
   private bSamples!: Float64Array; // N
+  /**
+   * `windowedPower`'s windows (copied in once per distinct window: the plan is shared per size, and
+   * module memory is never freed, so equal windows share one region) and its power region (N/2 + 1
+   * doubles), allocated on first use.
+   */
+  private readonly windows: { values: Float64Array; ptr: number }[] = [];
+  private pow = -1;
+  private powView!: Float64Array;
 
   constructor(size: number, kernel: FftKernel) {
     const js = new Radix4FftPlan(size); // validates the size; its tables are copied below
@@ -152,6 +164,7 @@ export class WasmRadix4FftPlan implements RealFftPlan {
     this.aSpec = new Float64Array(buf, this.a, n + 2);
     this.aSamples = new Float64Array(buf, this.a, n);
     this.bSamples = new Float64Array(buf, this.b, n);
+    if (this.pow >= 0) this.powView = new Float64Array(buf, this.pow, n / 2 + 1);
     this.generation = this.kernel.generation;
   }
 
@@ -163,6 +176,48 @@ export class WasmRadix4FftPlan implements RealFftPlan {
     else for (let i = 0; i < n; i++) b[i] = input[i];
     this.kernel.exports.forward(this.b, this.a, this.from, this.tw, this.split, this.m, this.r, this.lastLen, this.lastOffset);
     out.set(this.aSpec);
+  }
+
+  /**
+   * A handle for `window` (length ≤ N) in `windowedPower`: its values are copied into the module's
+   * memory the first time they are seen by this plan. Throws a RangeError if memory cannot grow
+   * (callers then keep to `forward`).
+   */
+  windowHandle(window: Float64Array): number {
+    const n = this.size;
+    if (window.length > n) throw new RangeError(`window of ${window.length} samples for an FFT of ${n}`);
+    const same = (v: Float64Array) => v.length === window.length && v.every((x, i) => Object.is(x, window[i]));
+    const known = this.windows.findIndex((w) => same(w.values));
+    if (known >= 0) return known;
+    const ptr = this.kernel.alloc(8 * Math.max(1, window.length));
+    if (this.pow < 0) this.pow = this.kernel.alloc(8 * (n / 2 + 1));
+    this.views();
+    const values = window.slice();
+    new Float64Array(this.kernel.exports.memory.buffer, ptr, values.length).set(values);
+    this.windows.push({ values, ptr });
+    return this.windows.length - 1;
+  }
+
+  /**
+   * out[j] = |X[j]|², j < bins (≤ N/2 + 1), X the transform of the frame x[offset .. offset + w) times
+   * the window of `handle` (w its length), zero-padded to N: w[n]·(x + bias) with `useBias`, else
+   * x·w[n] (bit for bit the JS loops of src/dsp/windowed-power.ts). Only the raw samples are copied
+   * in (a plain loop: a subarray view per call would allocate); windowing, the transform and the
+   * squares run in the module. Allocates nothing.
+   */
+  windowedPower(handle: number, x: Float64Array, offset: number, useBias: boolean, bias: number, out: Float64Array, bins: number): void {
+    if (this.generation !== this.kernel.generation) this.views();
+    const w = this.windows[handle];
+    const b = this.bSamples;
+    const len = w.values.length;
+    for (let i = 0; i < len; i++) b[i] = x[offset + i];
+    this.kernel.exports.windowedPower(
+      this.b, w.ptr, len, useBias ? 1 : 0, bias, this.a,
+      this.from, this.tw, this.split, this.m, this.r, this.lastLen, this.lastOffset, this.pow, bins,
+    );
+    const p = this.powView;
+    if (bins === p.length) out.set(p);
+    else for (let j = 0; j < bins; j++) out[j] = p[j];
   }
 
   inverse(spectrum: Float64Array, out: Float64Array): void {

@@ -4,6 +4,7 @@
  * (length N/2 + 1) and allocate nothing.
  */
 import { type RealFftPlan, realFftPlan } from './fft.js';
+import { WindowedPowerPlan } from './windowed-power.js';
 
 export class SpectrumPlan {
   readonly size: number;
@@ -12,6 +13,7 @@ export class SpectrumPlan {
   private readonly fft: RealFftPlan;
   private readonly windowed: Float64Array;
   private readonly spectrum: Float64Array;
+  private readonly powerPlan: WindowedPowerPlan;
 
   /** `window.length` ≤ `size`; shorter frames are zero-padded to the FFT size. */
   constructor(size: number, window: Float64Array) {
@@ -21,6 +23,7 @@ export class SpectrumPlan {
     this.fft = realFftPlan(size);
     this.windowed = new Float64Array(size);
     this.spectrum = new Float64Array(size + 2);
+    this.powerPlan = new WindowedPowerPlan(size, window);
   }
 
   /** Complex spectrum (interleaved re, im for bins 0..N/2) of `frame` × window. */
@@ -34,8 +37,7 @@ export class SpectrumPlan {
 
   /** |X[k]|² for k = 0..N/2. */
   power(frame: Float64Array, out: Float64Array): void {
-    const s = this.complex(frame);
-    for (let k = 0; k < this.bins; k++) out[k] = s[2 * k] * s[2 * k] + s[2 * k + 1] * s[2 * k + 1];
+    this.powerPlan.power(frame, 0, out);
   }
 
   /** |X[k]| for k = 0..N/2. */

@@ -35,7 +35,7 @@
  * const n = framer.samples;
  * segsnr.compute(n); llr.computeBoth(n); cd.compute(n); spectral.compute(n); // { fwSegSnr, wss }
  */
-import { realFftPlan, type RealFftPlan } from '../dsp/fft.js';
+import { WindowedPowerPlan } from '../dsp/windowed-power.js';
 import { hanningMatlab } from '../dsp/window.js';
 import { earshotError } from '../errors.js';
 import type { MetricValue } from './types.js';
@@ -388,35 +388,17 @@ export class FrameValues {
 export class SepmPowerSpectrum {
   readonly nfft: number;
   readonly numBins: number;
-  private readonly frameLength: number;
-  private readonly window: Float64Array;
-  private readonly plan: RealFftPlan;
-  private readonly input: Float64Array;
-  private readonly spectrum: Float64Array;
+  private readonly plan: WindowedPowerPlan;
 
   constructor(geometry: SepmGeometry) {
     this.nfft = geometry.nfft;
     this.numBins = geometry.nfft / 2;
-    this.frameLength = geometry.frameLength;
-    this.window = hanningMatlab(geometry.frameLength);
-    this.plan = realFftPlan(geometry.nfft);
-    this.input = new Float64Array(geometry.nfft); // tail beyond L stays zero (zero padding)
-    this.spectrum = new Float64Array(geometry.nfft + 2);
+    this.plan = new WindowedPowerPlan(geometry.nfft, hanningMatlab(geometry.frameLength), { bias: +SEPM_EPS, bins: this.numBins });
   }
 
   /** |X[j]|² of w·(x + SEPM_EPS) over x[offset .. offset + L) into out[0 .. nfft/2). */
   power(x: Float64Array, offset: number, out: Float64Array): void {
-    const w = this.window;
-    const input = this.input;
-    const eps = +SEPM_EPS;
-    for (let n = 0, L = this.frameLength; n < L; n++) input[n] = w[n] * (x[offset + n] + eps);
-    this.plan.forward(input, this.spectrum);
-    const sp = this.spectrum;
-    for (let j = 0, m = this.numBins; j < m; j++) {
-      const re = sp[2 * j];
-      const im = sp[2 * j + 1];
-      out[j] = re * re + im * im;
-    }
+    this.plan.power(x, offset, out);
   }
 }
 

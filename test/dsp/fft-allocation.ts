@@ -16,11 +16,16 @@ export async function transformAllocationWindow(plan: RealFftPlan, x: Float64Arr
   const n = plan.size;
   const spec = new Float64Array(n + 2);
   const back = new Float64Array(n);
+  return allocationWindow(() => {
+    plan.forward(x, spec);
+    plan.inverse(spec, back);
+  });
+}
+
+/** The same check for any per-frame `step` (e.g. a windowed power spectrum). */
+export async function allocationWindow(step: () => void): Promise<{ gcs: number; heapGrowth: number }> {
   const run = (count: number): void => {
-    for (let i = 0; i < count; i++) {
-      plan.forward(x, spec);
-      plan.inverse(spec, back);
-    }
+    for (let i = 0; i < count; i++) step();
   };
   run(5000);
   const gcStarts: number[] = [];

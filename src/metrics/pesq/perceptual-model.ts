@@ -17,6 +17,7 @@
  */
 import { type RealFftPlan, realFftPlan } from '../../dsp/fft.js';
 import { hannPeriodic } from '../../dsp/window.js';
+import { WindowedPowerPlan } from '../../dsp/windowed-power.js';
 import { type BarkLayout, GAMMA_KNEE_BARK, ZWICKER_GAMMA, bandPowers, barkLayout, terhardtThresholdDb } from './bark.js';
 import { type PesqMode, receiveFilterPowerGains } from './input-filter.js';
 import { BandLevelMeter } from './level-align.js';
@@ -87,6 +88,8 @@ export class PesqPerceptualModel {
   readonly toneBands: Float64Array;
   private readonly fft: RealFftPlan;
   private readonly window: Float64Array;
+  /** Window, FFT and |X|² of a frame inside the signal in one call (the edge frames use the loops below). */
+  private readonly powerPlan: WindowedPowerPlan;
   /** The layout with the receive filter's power gain folded into the bin weights. */
   private readonly filteredLayout: BarkLayout;
   private readonly frame: Float64Array;
@@ -102,6 +105,7 @@ export class PesqPerceptualModel {
     this.layout = barkLayout(sampleRate, this.nfft);
     this.fft = realFftPlan(this.nfft);
     this.window = hannPeriodic(this.nfft);
+    this.powerPlan = new WindowedPowerPlan(this.nfft, this.window);
     const filter = receiveFilterPowerGains(mode, sampleRate, this.nfft);
     const weights = this.layout.weights.slice();
     for (let j = 0; j < this.layout.bands; j++) {
@@ -135,15 +139,15 @@ export class PesqPerceptualModel {
   /** |FFT(w·x[start..start+N))|² into this.pow; samples outside [0, x.length) are zero. */
   private powerSpectrum(x: Float64Array, start: number): void {
     const n = this.nfft;
+    if (start >= 0 && start + n <= x.length) {
+      this.powerPlan.power(x, start, this.pow);
+      return;
+    }
     const f = this.frame;
     const w = this.window;
-    if (start >= 0 && start + n <= x.length) {
-      for (let i = 0; i < n; i++) f[i] = x[start + i] * w[i];
-    } else {
-      for (let i = 0; i < n; i++) {
-        const t = start + i;
-        f[i] = t >= 0 && t < x.length ? x[t] * w[i] : 0;
-      }
+    for (let i = 0; i < n; i++) {
+      const t = start + i;
+      f[i] = t >= 0 && t < x.length ? x[t] * w[i] : 0;
     }
     this.fft.forward(f, this.spec);
     const s = this.spec;
