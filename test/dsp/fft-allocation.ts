@@ -1,5 +1,5 @@
 /**
- * Shared by the FFT plans' "allocates nothing per transform" tests: run forward + inverse on `x`,
+ * Shared by the FFT plans' (and the LPC kernel's) "allocates nothing per call" tests: run forward + inverse on `x`,
  * 5000 times to warm up (interpreted code boxes doubles), then 20 000 times in up to three windows
  * while watching GC entries and heap growth. Up to three windows: a GC that the test file's earlier
  * allocations left due (or a late code installation) can land in one window by chance; an allocation
@@ -16,11 +16,16 @@ export async function transformAllocationWindow(plan: RealFftPlan, x: Float64Arr
   const n = plan.size;
   const spec = new Float64Array(n + 2);
   const back = new Float64Array(n);
+  return allocationWindow(() => {
+    plan.forward(x, spec);
+    plan.inverse(spec, back);
+  });
+}
+
+/** The same check for any per-call `step` (the LPC kernel's tests use it too). */
+export async function allocationWindow(step: () => void): Promise<{ gcs: number; heapGrowth: number }> {
   const run = (count: number): void => {
-    for (let i = 0; i < count; i++) {
-      plan.forward(x, spec);
-      plan.inverse(spec, back);
-    }
+    for (let i = 0; i < count; i++) step();
   };
   run(5000);
   const gcStarts: number[] = [];
