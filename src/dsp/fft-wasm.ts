@@ -18,10 +18,13 @@
 import { COS_PI_8, Radix4FftPlan, SIN_PI_8, SQRT1_2, assertFftSize } from './fft-radix4.js';
 import type { RealFftPlan } from './fft.js';
 import { FFT_RADIX4_WASM_BASE64 } from './generated/fft-radix4-wasm.js';
+import { WasmHeap, decodeBase64, instantiateSimd, type WasmMemory } from './wasm-heap.js';
+
+export { decodeBase64 };
 
 /** The kernel's exports (assembly/fft-radix4.ts). Pointers are byte offsets into `memory`. */
 interface KernelExports {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  readonly memory: WasmMemory;
   setConstants(cosPi8: number, sinPi8: number, sqrt1_2: number): void;
   forward(src: number, dst: number, from: number, tw: number, split: number, m: number, r: number, lastLen: number, lastOffset: number): void;
   inverse(spec: number, work: number, out: number, from: number, tw: number, split: number, m: number, r: number, lastLen: number, lastOffset: number): void;
@@ -31,36 +34,14 @@ interface KernelExports {
   ): void;
 }
 
-/** The little of the WebAssembly JS API used here (the project's TS lib has no DOM/WebAssembly types). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-
 /** A loaded kernel with its bump allocator. */
-export class FftKernel {
+export class FftKernel extends WasmHeap {
   readonly exports: KernelExports;
-  /** Bumped whenever memory grows (which detaches every view of the old buffer). */
-  generation = 0;
-  private top: number;
 
   constructor(exports: KernelExports) {
+    super(exports.memory);
     this.exports = exports;
     exports.setConstants(COS_PI_8, SIN_PI_8, SQRT1_2);
-    this.top = exports.memory.buffer.byteLength; // the module itself uses nothing above its initial memory
-  }
-
-  /** `bytes` (rounded up to 16) of memory; throws a RangeError if memory cannot grow. */
-  alloc(bytes: number): number {
-    const p = this.top;
-    this.top += Math.ceil(bytes / 16) * 16;
-    const have = this.exports.memory.buffer.byteLength;
-    if (this.top > have) {
-      this.exports.memory.grow(Math.ceil((this.top - have) / 65536));
-      this.generation++;
-    }
-    return p;
   }
 }
 
@@ -69,14 +50,8 @@ export class FftKernel {
  * or compilation/instantiation throws. Never throws.
  */
 export function loadFftKernel(bytes: Uint8Array): FftKernel | null {
-  try {
-    const wa = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    if (wa === undefined || !wa.validate(bytes)) return null; // validate is false without SIMD
-    const instance = new wa.Instance(new wa.Module(bytes), {});
-    return new FftKernel(instance.exports as KernelExports);
-  } catch {
-    return null;
-  }
+  const exports = instantiateSimd(bytes);
+  return exports === null ? null : new FftKernel(exports as KernelExports);
 }
 
 let shared: FftKernel | null | undefined;
@@ -230,27 +205,4 @@ export class WasmRadix4FftPlan implements RealFftPlan {
     this.kernel.exports.inverse(this.a, this.b, this.a, this.from, this.tw, this.split, this.m, this.r, this.lastLen, this.lastOffset);
     out.set(this.aSamples);
   }
-}
-
-/** Standard base64 to bytes (no `atob`/`Buffer`: neither exists everywhere this module may run). */
-export function decodeBase64(s: string): Uint8Array {
-  const code = (c: number): number =>
-    c >= 65 && c <= 90 ? c - 65 : c >= 97 && c <= 122 ? c - 71 : c >= 48 && c <= 57 ? c + 4 : c === 43 ? 62 : c === 47 ? 63 : -1;
-  let len = s.length;
-  while (len > 0 && s.charCodeAt(len - 1) === 61) len--; // '=' padding
-  const out = new Uint8Array(Math.floor((len * 3) / 4));
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < len; i++) {
-    const v = code(s.charCodeAt(i));
-    if (v < 0) continue;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
 }

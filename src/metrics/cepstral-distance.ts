@@ -24,7 +24,8 @@
  * acc.update({ ref, deg });
  * acc.compute(); // { value: 7.55…, frames: 556, framesKept: 528, framesRefOrDegAllZero: 132 }
  */
-import { LevinsonPlan, lpcToCepstrum, windowedAutocorrelate } from '../dsp/lpc.js';
+import { LevinsonPlan, lpcToCepstrum } from '../dsp/lpc.js';
+import { WindowedAutocorrelationPlan } from '../dsp/lpc-wasm.js';
 import { hanningMatlab } from '../dsp/window.js';
 import { nullValue, type MetricAccumulator, type SignalBlock } from './types.js';
 import {
@@ -55,9 +56,8 @@ export class CepstralDistanceAccumulator
 {
   readonly geometry: SepmGeometry;
   private readonly input: SepmFrameInput;
-  private readonly window: Float64Array;
+  private readonly lags: WindowedAutocorrelationPlan; // Hanning window, order p (wasm when available)
   private readonly levinson: LevinsonPlan;
-  private readonly x: Float64Array;
   private readonly r: Float64Array;
   private readonly a: Float64Array;
   private readonly cepRef: Float64Array;
@@ -70,9 +70,8 @@ export class CepstralDistanceAccumulator
     this.geometry = sepmGeometry(options.sampleRate);
     const { frameLength, hop, lpcOrder } = this.geometry;
     this.input = new SepmFrameInput(frameLength, hop, options.framer ?? true);
-    this.window = hanningMatlab(frameLength);
+    this.lags = new WindowedAutocorrelationPlan(hanningMatlab(frameLength), lpcOrder);
     this.levinson = new LevinsonPlan(lpcOrder);
-    this.x = new Float64Array(frameLength);
     this.r = new Float64Array(lpcOrder + 1);
     this.a = new Float64Array(lpcOrder + 1);
     this.cepRef = new Float64Array(lpcOrder);
@@ -125,9 +124,9 @@ export class CepstralDistanceAccumulator
 
   /** Cepstrum of the windowed frame x[offset .. offset + L); returns whether any sample is non-zero. */
   private cepstrum(x: Float64Array, offset: number, cep: Float64Array): boolean {
-    const { frameLength: L, lpcOrder: p } = this.geometry;
+    const p = this.geometry.lpcOrder;
     // No eps here (pysepm's cepstrum_distance): bias 0.
-    const any = windowedAutocorrelate(x, offset, L, this.window, 0, p, this.x, this.r);
+    const any = this.lags.run(x, offset, 0, this.r);
     this.levinson.solve(this.r, this.a);
     lpcToCepstrum(this.a, p, cep);
     return any;

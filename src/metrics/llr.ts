@@ -30,7 +30,8 @@
  * acc.compute();     // { value: 1.35…, frames: 556, framesKept: 528, … }
  * acc.computeBoth(); // { llr: {…}, llrForComposite: {…} }
  */
-import { LevinsonPlan, toeplitzQuadraticForm, windowedAutocorrelate } from '../dsp/lpc.js';
+import { LevinsonPlan, toeplitzQuadraticForm } from '../dsp/lpc.js';
+import { WindowedAutocorrelationPlan } from '../dsp/lpc-wasm.js';
 import { hanningMatlab } from '../dsp/window.js';
 import { nullValue, type MetricAccumulator, type SignalBlock } from './types.js';
 import {
@@ -72,9 +73,8 @@ export class LlrAccumulator implements MetricAccumulator<SignalBlock, LlrValue>,
   readonly geometry: SepmGeometry;
   readonly usedForComposite: boolean;
   private readonly input: SepmFrameInput;
-  private readonly window: Float64Array;
+  private readonly lags: WindowedAutocorrelationPlan; // Hanning window, order p (wasm when available)
   private readonly levinson: LevinsonPlan;
-  private readonly windowed: Float64Array; // scratch: the windowed frame (ref, then deg)
   private readonly rRef: Float64Array;
   private readonly rDeg: Float64Array;
   private readonly aRef: Float64Array;
@@ -89,9 +89,8 @@ export class LlrAccumulator implements MetricAccumulator<SignalBlock, LlrValue>,
     this.usedForComposite = options.usedForComposite ?? false;
     const { frameLength, hop, lpcOrder } = this.geometry;
     this.input = new SepmFrameInput(frameLength, hop, options.framer ?? true);
-    this.window = hanningMatlab(frameLength);
+    this.lags = new WindowedAutocorrelationPlan(hanningMatlab(frameLength), lpcOrder);
     this.levinson = new LevinsonPlan(lpcOrder);
-    this.windowed = new Float64Array(frameLength);
     this.rRef = new Float64Array(lpcOrder + 1);
     this.rDeg = new Float64Array(lpcOrder + 1);
     this.aRef = new Float64Array(lpcOrder + 1);
@@ -105,11 +104,11 @@ export class LlrAccumulator implements MetricAccumulator<SignalBlock, LlrValue>,
   /** One frame (from the own or a shared framer): samples [offset, offset + L) of ref and deg. */
   frame(ref: Float64Array, deg: Float64Array, offset: number): void {
     this.input.frames++;
-    const { frameLength: L, lpcOrder: p } = this.geometry;
+    const p = this.geometry.lpcOrder;
     const rRef = this.rRef;
     const rDeg = this.rDeg;
-    const refAny = windowedAutocorrelate(ref, offset, L, this.window, SEPM_EPS, p, this.windowed, rRef);
-    const degAny = windowedAutocorrelate(deg, offset, L, this.window, SEPM_EPS, p, this.windowed, rDeg);
+    const refAny = this.lags.run(ref, offset, SEPM_EPS, rRef);
+    const degAny = this.lags.run(deg, offset, SEPM_EPS, rDeg);
     this.refZero.push(refAny ? 0 : 1);
     this.degZero.push(degAny ? 0 : 1);
     this.levinson.solve(rRef, this.aRef);

@@ -1,5 +1,5 @@
 /**
- * Shared by the FFT plans' "allocates nothing per transform" tests: run forward + inverse on `x`,
+ * Shared by the FFT plans' (and the LPC kernel's) "allocates nothing per call" tests: run forward + inverse on `x`,
  * 5000 times to warm up (interpreted code boxes doubles), then 20 000 times in up to three windows
  * while watching GC entries and heap growth. Up to three windows: a GC that the test file's earlier
  * allocations left due (or a late code installation) can land in one window by chance; an allocation
@@ -22,7 +22,7 @@ export async function transformAllocationWindow(plan: RealFftPlan, x: Float64Arr
   });
 }
 
-/** The same check for any per-frame `step` (e.g. a windowed power spectrum). */
+/** The same check for any per-call `step` (the windowed power spectrum and the LPC kernel use it too). */
 export async function allocationWindow(step: () => void): Promise<{ gcs: number; heapGrowth: number }> {
   const run = (count: number): void => {
     for (let i = 0; i < count; i++) step();

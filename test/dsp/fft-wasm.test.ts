@@ -10,21 +10,12 @@ import {
 } from '../../src/dsp/fft-wasm.js';
 import { FFT_RADIX4_WASM_BASE64 } from '../../src/dsp/generated/fft-radix4-wasm.js';
 import { seededRandom } from '../helpers/corpus.js';
+import { bitDiff } from './bit-diff.js';
 import { HEAP_GROWTH_LIMIT, transformAllocationWindow } from './fft-allocation.js';
 
 function randomSignal(n: number, seed: number, scale = 1): Float64Array {
   const rnd = seededRandom(seed);
   return Float64Array.from({ length: n }, () => scale * (rnd() * 2 - 1));
-}
-
-/** Indices where a and b differ in any bit (so −0 ≠ +0 and NaN payloads count). */
-function bitDiff(a: Float64Array, b: Float64Array): number[] {
-  expect(a.length).toBe(b.length);
-  const ua = new BigUint64Array(a.buffer, a.byteOffset, a.length);
-  const ub = new BigUint64Array(b.buffer, b.byteOffset, b.length);
-  const bad: number[] = [];
-  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) bad.push(i);
-  return bad;
 }
 
 function kernel(): FftKernel {
