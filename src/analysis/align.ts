@@ -324,10 +324,8 @@ export class FrameDelayTracker {
     for (let at = 0; at < ref.length; ) {
       // At most a hop at a time, so that the rings hold what the next frame needs.
       const take = Math.min(this.hop, ref.length - at);
-      for (let i = 0; i < take; i++) {
-        this.ringRef[(this.pos + i) % nr] = ref[at + i];
-        this.ringDeg[(this.pos + i) % nd] = deg[at + i];
-      }
+      toRing(ref, at, take, this.ringRef, this.pos % nr);
+      toRing(deg, at, take, this.ringDeg, this.pos % nd);
       this.pos += take;
       at += take;
       while (this.nextFrame + this.frame + this.range <= this.pos) {
@@ -347,12 +345,13 @@ export class FrameDelayTracker {
 
   /** deg samples [start, start + frame) (local index), zero outside what was pushed and kept. */
   private degFrame(start: number, out: Float64Array): void {
-    const nd = this.ringDeg.length;
-    const w = this.window;
-    for (let i = 0; i < this.frame; i++) {
-      const j = start + i;
-      out[i] = j >= 0 && j < this.pos && j >= this.pos - nd ? this.ringDeg[j % nd] * w[i] : 0;
-    }
+    const n = this.frame;
+    // Frame positions i whose sample start + i is kept: [a, b).
+    const a = Math.min(n, Math.max(0, Math.max(0, this.pos - this.ringDeg.length) - start));
+    const b = Math.max(a, Math.min(n, this.pos - start));
+    out.fill(0, 0, a);
+    if (b > a) windowFromRing(this.ringDeg, start + a, this.window, out, a, b);
+    out.fill(0, b, n);
   }
 
   // The loops live in the kernels below, not here: V8 compiled this method on-stack at its loops
@@ -360,7 +359,7 @@ export class FrameDelayTracker {
   // bailed out of it on every later frame (about 100 deoptimisations per 60 s file).
   private analyse(start: number): void {
     const n = this.frame;
-    const e = windowFromRing(this.ringRef, start, this.window, this.x);
+    const e = windowFromRing(this.ringRef, start, this.window, this.x, 0, n);
     if (Math.sqrt(e / n) < this.minLevel) return;
     this.fft.forward(this.x, this.specRef);
     // deg at the previous frame's lag (delays change seldom: the peak is then at 0 and the same
@@ -406,16 +405,38 @@ export class FrameDelayTracker {
   }
 }
 
-/** x[i] = ring[(start + i) mod len] · w[i] for i < x.length; returns the unwindowed energy. */
-function windowFromRing(ring: Float64Array, start: number, w: Float64Array, x: Float64Array): number {
-  const nr = ring.length;
-  let e = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = ring[(start + i) % nr];
+/**
+ * x[i] = ring[(start + i − from) mod len] · w[i] for from ≤ i < to (start ≥ 0, to − from ≤ len);
+ * returns the unwindowed energy, summed in increasing i. The ring is read as its two contiguous runs
+ * (before and after the wrap), not through a per-sample modulo, which cost more than the products.
+ */
+function windowFromRing(ring: Float64Array, start: number, w: Float64Array, x: Float64Array, from: number, to: number): number {
+  const first = start % ring.length;
+  const split = Math.min(to, from + ring.length - first);
+  const e = windowRun(ring, first - from, w, x, from, split, 0);
+  return windowRun(ring, -split, w, x, split, to, e);
+}
+
+/** x[i] = ring[i + shift] · w[i] for i in [from, to); returns e + Σ ring[i + shift]², in increasing i. */
+function windowRun(ring: Float64Array, shift: number, w: Float64Array, x: Float64Array, from: number, to: number, e: number): number {
+  for (let i = from; i < to; i++) {
+    const v = ring[i + shift];
     e += v * v;
     x[i] = v * w[i];
   }
   return e;
+}
+
+/** ring[(at + i) mod len] = src[from + i] for i < count (count ≤ len, 0 ≤ at < len), as two contiguous runs. */
+function toRing(src: Float64Array, from: number, count: number, ring: Float64Array, at: number): void {
+  const first = Math.min(count, ring.length - at);
+  copyRun(src, from, ring, at, first);
+  copyRun(src, from + first, ring, 0, count - first);
+}
+
+/** dst[to + i] = src[from + i] for i < count (a loop: a `set(subarray())` would allocate a view per call). */
+function copyRun(src: Float64Array, from: number, dst: Float64Array, to: number, count: number): void {
+  for (let i = 0; i < count; i++) dst[to + i] = src[from + i];
 }
 
 
