@@ -14,12 +14,21 @@ export type ErrorCode =
   | 'ERR_MISSING_DEPENDENCY' // an optional dependency a feature needs is not installed (node-web-audio-api)
   | 'ERR_INVALID_ARGUMENT'; // programming errors: sizes, lengths, options
 
+/** Marks an EarshotError from any copy of this module (the CLI's bundle has its own, src/cli/main.ts). */
+const BRAND = Symbol.for('earshot.EarshotError');
+
 export class EarshotError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = 'EarshotError';
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** `e instanceof EarshotError` holds for errors of every copy of this class, by their brand. */
+  static override [Symbol.hasInstance](e: unknown): boolean {
+    return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

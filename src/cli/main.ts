@@ -3,6 +3,7 @@
  * `earshot rig` also 3 when a --fail-below gate fails.
  * Errors print one line naming the file and the problem (set EARSHOT_DEBUG=1 for a stack trace).
  */
+import { statSync } from 'node:fs';
 import { EarshotError, earshotError } from '../errors.js';
 
 export interface CliIo {
@@ -21,7 +22,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // load the server, the rig, Web Audio, RxJS, prom-client or ws.
     switch (command) {
       case 'analyze':
-        return await (await import('./analyze-command.js')).runAnalyze(rest, io);
+        return await ((await import(analyzeModule())) as typeof import('./analyze-command.js')).runAnalyze(rest, io);
       case 'monitor':
         return await (await import('./monitor-command.js')).runMonitor(rest, io, io.isTty ?? false);
       case 'demo':
@@ -50,6 +51,23 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     return reportError(e, io);
   }
+}
+
+/**
+ * The analyze command's module: its bundle (tools/bundle-cli.mjs, written by `npm run build`: one
+ * file to load instead of ~90, about 30 ms less start-up) when that is at least as new as the module
+ * it was built from, else the module itself (from the sources, or after a `tsc` without the bundle
+ * step, which rewrites every module and so makes an older bundle stale).
+ */
+export function analyzeModule(here: string = import.meta.url): string {
+  const own = './analyze-command.js';
+  try {
+    const bundle = new URL('./bundle/analyze.js', here);
+    if (statSync(bundle).mtimeMs >= statSync(new URL(own, here)).mtimeMs) return bundle.href;
+  } catch {
+    // no bundle, or no compiled module beside it (running from the sources)
+  }
+  return own;
 }
 
 function reportError(e: unknown, io: CliIo): number {

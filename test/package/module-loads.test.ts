@@ -60,10 +60,20 @@ describe('modules loaded', () => {
     expect(urls.filter((u) => /node-web-audio-api|\/dist\/src\/(rig|demo)\//.test(u))).toEqual([]);
   });
 
-  it('earshot analyze loads none of the server, rig, demo, live engine, Web Audio, RxJS, prom-client, ws', { timeout: CHILD_TIMEOUT_MS }, () => {
+  const unwanted = /node-web-audio-api|\/node_modules\/(rxjs|prom-client|ws|yaml)\/|\/dist\/src\/(server|rig|demo|live|stream)\/|\/(monitor|demo|rig|serve|push|replay)-command\.js$/;
+
+  it('earshot analyze runs the bundled command, which loads none of the packages it does not need', { timeout: CHILD_TIMEOUT_MS }, () => {
     const urls = resolvedBy(['bin/earshot.js', 'analyze', 'examples/audio/hello.ref.wav', 'examples/audio/hello.deg.wav', '--json']);
+    expect(urls.some((u) => u.endsWith('/dist/src/cli/bundle/analyze.js'))).toBe(true);
+    expect(urls.filter((u) => u.endsWith('/dist/src/cli/analyze-command.js'))).toEqual([]);
+    expect(urls.filter((u) => unwanted.test(u))).toEqual([]);
+  });
+
+  it("the analyze command's modules (what the bundle is built from) include none of the server, rig, demo, live engine, Web Audio, RxJS, prom-client, ws", { timeout: CHILD_TIMEOUT_MS }, () => {
+    const script = `const m = await import('./dist/src/cli/analyze-command.js');
+process.exitCode = await m.runAnalyze(['examples/audio/hello.ref.wav', 'examples/audio/hello.deg.wav', '--json'], { stdout: () => {}, stderr: (s) => process.stderr.write(s) });`;
+    const urls = resolvedBy(['--input-type=module', '-e', script]);
     expect(urls.some((u) => u.endsWith('/dist/src/cli/analyze-command.js'))).toBe(true);
-    const unwanted = /node-web-audio-api|\/node_modules\/(rxjs|prom-client|ws|yaml)\/|\/dist\/src\/(server|rig|demo|live|stream)\/|\/(monitor|demo|rig|serve|push|replay)-command\.js$/;
     expect(urls.filter((u) => unwanted.test(u))).toEqual([]);
   });
 });

@@ -34,7 +34,7 @@ const OLD_BUILD_MS = 30 * 60_000;
 /** What `npm pack` reads besides dist/ (package.json "files", plus what npm always includes). */
 const PACKED = ['package.json', 'README.md', 'bin', 'worklets', 'call-page', 'examples'];
 /** What the compiled output depends on. */
-const HASHED = [...PACKED, 'src', 'tsconfig.json', 'tsconfig.build.json', 'bench', 'test/package/packed.ts'];
+const HASHED = [...PACKED, 'src', 'tsconfig.json', 'tsconfig.build.json', 'bench', 'tools/bundle-cli.mjs', 'test/package/packed.ts'];
 /** Audio the docs' examples read, in the app folder: name there → examples/audio file. */
 const FIXTURES = { 'ref.wav': 'hello.ref.wav', 'deg.wav': 'hello.deg.wav', 'noisy.wav': 'hello.noisy.wav' };
 
@@ -122,7 +122,9 @@ function build(work: string): void {
   // Type errors elsewhere in the tree must not hide what this tests: tsc emits regardless, and the
   // entry points must exist.
   spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], { cwd: REPO, stdio: 'ignore' });
-  for (const entry of ['dist/src/index.js', 'dist/src/browser.js', 'dist/src/server/index.js', 'dist/src/index.d.ts']) {
+  // The analyze command's bundle, as `npm run build` makes it after tsc.
+  execFileSync(process.execPath, [join(REPO, 'tools/bundle-cli.mjs'), join(stage, 'dist')], { cwd: REPO, stdio: 'ignore' });
+  for (const entry of ['dist/src/index.js', 'dist/src/browser.js', 'dist/src/server/index.js', 'dist/src/index.d.ts', 'dist/src/cli/bundle/analyze.js']) {
     if (!existsSync(join(stage, entry))) throw new Error(`tsc did not emit ${entry}`);
   }
   for (const p of PACKED) cpSync(join(REPO, p), join(stage, p), { recursive: true });
